@@ -1,0 +1,123 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# make            the shipped binary: static klibc, stripped (build/earlyguard)
+# make host       the same sources with the host compiler under ASan/UBSan
+# make images     kernel, initramfs and rootfs for QEMU (build/images/)
+# make check      unit tests, bats, shellcheck, QEMU matrix (alias: make test)
+# make matrix     the QEMU matrix only (TESTS=M01,M03 for a subset)
+# make bench      figures, no assertions
+# make install    DESTDIR=... PREFIX=/usr
+# V=1 prints full command lines.
+
+.DELETE_ON_ERROR:
+.SUFFIXES:
+
+PREFIX ?= /usr
+SBINDIR ?= $(PREFIX)/sbin
+MANDIR ?= $(PREFIX)/share/man
+LIBDIR ?= $(PREFIX)/lib
+SYSCONFDIR ?= /etc
+DESTDIR ?=
+
+KLCC ?= klcc
+CC ?= cc
+HOSTCC ?= $(CC)
+STRIP ?= strip
+
+B := build
+SRCS := main.c clock.c log.c util.c conf.c guard_logic.c record.c wdt.c \
+	modload.c mounts.c initcmd.c guard.c rescue.c
+HDRS := $(wildcard src/*.h)
+
+WARN := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wwrite-strings -Wvla
+# klibc's stdlib.h defines abs() itself, which -Wshadow flags; the host
+# build keeps -Wshadow for our code.
+CSTD := -std=c11
+KCFLAGS ?= -Os
+HOSTCFLAGS ?= -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
+	-fno-sanitize-recover=all
+HOSTDEFS := -D_GNU_SOURCE -DEG_NO_REBOOT
+
+ifeq ($(V),1)
+Q :=
+msg = @true
+else
+Q := @
+msg = @printf '  %-7s %s\n' $(1) $(2);
+endif
+
+.PHONY: all host images matrix check test unit bats lint bench demo deps install clean fuzz
+
+all: $(B)/earlyguard
+
+# ---- the shipped binary: klibc, static, stripped ----
+KOBJS := $(SRCS:%.c=$(B)/klibc/%.o)
+$(B)/klibc/%.o: src/%.c $(HDRS) | $(B)/klibc
+	$(call msg,KLCC,$@)
+	$(Q)$(KLCC) $(CSTD) $(WARN) -Wno-shadow $(KCFLAGS) -c -o $@ $<
+$(B)/earlyguard: $(KOBJS)
+	$(call msg,LINK,$@)
+	$(Q)$(KLCC) -static -o $@.unstripped $(KOBJS)
+	$(Q)$(STRIP) -o $@ $@.unstripped
+
+# ---- the host build for tests ----
+HOBJS := $(SRCS:%.c=$(B)/host/%.o)
+$(B)/host/%.o: src/%.c $(HDRS) | $(B)/host
+	$(call msg,CC,$@)
+	$(Q)$(HOSTCC) $(CSTD) $(HOSTDEFS) $(WARN) $(HOSTCFLAGS) -c -o $@ $<
+$(B)/host/earlyguard: $(HOBJS)
+	$(call msg,LINK,$@)
+	$(Q)$(HOSTCC) $(HOSTCFLAGS) -o $@ $(HOBJS)
+host: $(B)/host/earlyguard $(B)/host/unit
+
+# unit tests link every object but main
+UNIT_SRCS := $(wildcard test/unit/*.c)
+$(B)/host/unit: $(UNIT_SRCS) $(filter-out $(B)/host/main.o,$(HOBJS)) test/unit/unit.h | $(B)/host
+	$(call msg,LINK,$@)
+	$(Q)$(HOSTCC) $(CSTD) $(HOSTDEFS) $(WARN) $(HOSTCFLAGS) -Isrc -o $@ $(UNIT_SRCS) \
+		$(filter-out $(B)/host/main.o,$(HOBJS))
+
+$(B)/klibc $(B)/host:
+	$(Q)mkdir -p $@
+
+# ---- images and tests ----
+images: $(B)/earlyguard
+	$(Q)images/build.sh $(B)/images
+
+unit: $(B)/host/unit
+	$(Q)$(B)/host/unit
+
+bats: $(B)/host/earlyguard
+	$(Q)bats --tap test/bats
+
+lint:
+	$(Q)test/lint.sh
+
+matrix: images
+	$(Q)test/qemu/run-matrix.sh
+
+check test: all host images
+	$(Q)test/run-all.sh
+
+bench: images
+	$(Q)test/bench/run.sh
+
+demo: all images
+	$(Q)test/demo.sh
+
+deps:
+	$(Q)test/deps.sh
+
+fuzz:
+	$(Q)test/fuzz/run.sh
+
+# ---- install ----
+install: $(B)/earlyguard
+	install -D -m 0755 $(B)/earlyguard $(DESTDIR)$(SBINDIR)/earlyguard
+	install -D -m 0644 man/earlyguard.8 $(DESTDIR)$(MANDIR)/man8/earlyguard.8
+	install -D -m 0644 man/earlyguard.conf.5 $(DESTDIR)$(MANDIR)/man5/earlyguard.conf.5
+	install -D -m 0755 init/init $(DESTDIR)$(LIBDIR)/earlyguard/init
+	install -D -m 0644 init/earlyguard.conf $(DESTDIR)$(SYSCONFDIR)/earlyguard.conf.example
+
+clean:
+	rm -rf $(B)

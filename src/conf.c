@@ -1,0 +1,597 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "conf.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#define H 3600u
+#define M 60u
+
+const struct eg_keydef eg_keys[EG_K_COUNT] = {
+	[EG_K_DEVICE] = {"device", EG_T_PATH, 0, 0, "/dev/watchdog",
+			 "watchdog device node"},
+	[EG_K_DRIVER] = {"driver", EG_T_MODLIST, 0, 0, "",
+			 "watchdog driver module(s) to load first"},
+	[EG_K_TIMEOUT] = {"timeout", EG_T_DURATION, 1, H, "30s",
+			  "hardware watchdog timeout"},
+	[EG_K_DEADLINE] = {"deadline", EG_T_DURATION, 10, 24 * H, "10m",
+			   "time from arming to switch_root before a reboot"},
+	[EG_K_RESCUE] = {"rescue", EG_T_DURATION, 0, H, "60s",
+			 "console shell window before a rescue reboot"},
+	[EG_K_PANIC] = {"panic", EG_T_DURATION, 1, H, "10s",
+			"reboot delay after a kernel panic, if the kernel would wait forever"},
+	[EG_K_RECORD] = {"record", EG_T_RECORD, 0, 0, "",
+			 "boot record device: /dev/..., PARTLABEL=name, or none"},
+	[EG_K_ROOTWAIT] = {"rootwait", EG_T_DURATION, 1, H, "30s",
+			   "how long the project's init waits for the root device"},
+	[EG_K_MODULES] = {"modules", EG_T_MODLIST, 0, 0, "",
+			  "modules the project's init loads before looking for root"},
+};
+
+static uint32_t *duration_field(struct eg_conf *c, int key)
+{
+	switch (key) {
+	case EG_K_TIMEOUT: return &c->timeout_s;
+	case EG_K_DEADLINE: return &c->deadline_s;
+	case EG_K_RESCUE: return &c->rescue_s;
+	case EG_K_PANIC: return &c->panic_s;
+	case EG_K_ROOTWAIT: return &c->rootwait_s;
+	default: return NULL;
+	}
+}
+
+static char *text_field(struct eg_conf *c, int key, size_t *size)
+{
+	switch (key) {
+	case EG_K_DEVICE: *size = sizeof c->device; return c->device;
+	case EG_K_DRIVER: *size = sizeof c->driver; return c->driver;
+	case EG_K_MODULES: *size = sizeof c->modules; return c->modules;
+	case EG_K_RECORD: *size = sizeof c->record; return c->record;
+	default: *size = 0; return NULL;
+	}
+}
+
+void eg_conf_defaults(struct eg_conf *c)
+{
+	char err[EG_MSG_MAX];
+
+	memset(c, 0, sizeof *c);
+	for (int k = 0; k < EG_K_COUNT; k++)
+		eg_conf_set(c, k, eg_keys[k].def, EG_SRC_DEFAULT, err, sizeof err);
+}
+
+static char lower(char ch)
+{
+	return ch >= 'A' && ch <= 'Z' ? (char)(ch - 'A' + 'a') : ch;
+}
+
+int eg_conf_lookup(const char *name, size_t len)
+{
+	for (int k = 0; k < EG_K_COUNT; k++) {
+		const char *n = eg_keys[k].name;
+		size_t i;
+
+		if (strlen(n) != len)
+			continue;
+		for (i = 0; i < len && lower(name[i]) == n[i]; i++)
+			;
+		if (i == len)
+			return k;
+	}
+	return -1;
+}
+
+bool eg_parse_duration(const char *s, uint64_t max_s, uint64_t *out_s)
+{
+	uint64_t total = 0;
+	int last_rank = 4; /* units must come in the order h, m, s, once each */
+
+	if (s == NULL || *s == '\0')
+		return false;
+	if (eg_parse_u64(s, &total))
+		goto done;
+	total = 0;
+	while (*s) {
+		uint64_t n = 0, mult;
+		int rank, digits = 0;
+
+		for (; *s >= '0' && *s <= '9'; s++, digits++) {
+			if (n > (UINT64_MAX - 9) / 10)
+				return false;
+			n = n * 10 + (uint64_t)(*s - '0');
+		}
+		if (digits == 0)
+			return false;
+		switch (*s) {
+		case 'h': rank = 3; mult = H; break;
+		case 'm': rank = 2; mult = M; break;
+		case 's': rank = 1; mult = 1; break;
+		default: return false;
+		}
+		s++;
+		if (rank >= last_rank)
+			return false;
+		last_rank = rank;
+		if (n > max_s / mult || total > max_s - n * mult)
+			return false;
+		total += n * mult;
+	}
+done:
+	if (total > max_s)
+		return false;
+	*out_s = total;
+	return true;
+}
+
+static bool modname_char(char ch)
+{
+	return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+	       (ch >= '0' && ch <= '9') || ch == '_' || ch == '-';
+}
+
+/* "a, b c" -> "a,b,c"; false if a name is malformed or too long. */
+static bool norm_modlist(const char *in, char *out, size_t size, char *why, size_t whylen)
+{
+	size_t o = 0;
+
+	if (strcmp(in, "none") == 0)
+		in = "";
+	for (const char *p = in; *p;) {
+		size_t n = 0;
+
+		while (*p == ',' || *p == ' ' || *p == '\t')
+			p++;
+		if (*p == '\0')
+			break;
+		while (p[n] && p[n] != ',' && p[n] != ' ' && p[n] != '\t') {
+			if (!modname_char(p[n])) {
+				snprintf(why, whylen, "'%c' cannot appear in a module name", p[n]);
+				return false;
+			}
+			n++;
+		}
+		if (n >= EG_MODNAME_MAX) {
+			snprintf(why, whylen, "a module name is longer than %d characters",
+				 EG_MODNAME_MAX - 1);
+			return false;
+		}
+		if (o + n + 2 > size) {
+			snprintf(why, whylen, "the list is longer than %zu characters", size - 1);
+			return false;
+		}
+		if (o)
+			out[o++] = ',';
+		memcpy(out + o, p, n);
+		o += n;
+		p += n;
+	}
+	out[o] = '\0';
+	return true;
+}
+
+static bool path_ok(const char *v, size_t size, char *why, size_t whylen)
+{
+	if (v[0] != '/') {
+		snprintf(why, whylen, "an absolute path is required");
+		return false;
+	}
+	if (strlen(v) >= size) {
+		snprintf(why, whylen, "paths are limited to %zu characters", size - 1);
+		return false;
+	}
+	for (const char *p = v; *p; p++)
+		if ((unsigned char)*p <= ' ' || *p == 0x7f) {
+			snprintf(why, whylen, "spaces and control characters are not allowed");
+			return false;
+		}
+	return true;
+}
+
+static void allowed(int key, char *buf, size_t size)
+{
+	const struct eg_keydef *d = &eg_keys[key];
+	char lo[24], hi[24];
+
+	switch (d->type) {
+	case EG_T_DURATION:
+		eg_fmt_duration(lo, sizeof lo, d->min);
+		eg_fmt_duration(hi, sizeof hi, d->max);
+		snprintf(buf, size, "a duration from %s to %s (seconds, or with s, m, h: 90s, 5m, 1h30m)",
+			 lo, hi);
+		break;
+	case EG_T_PATH:
+		snprintf(buf, size, "an absolute path");
+		break;
+	case EG_T_MODLIST:
+		snprintf(buf, size, "module names separated by commas, or none");
+		break;
+	case EG_T_RECORD:
+		snprintf(buf, size, "a device path, PARTLABEL=name, or none");
+		break;
+	}
+}
+
+int eg_conf_set(struct eg_conf *c, int key, const char *value,
+		enum eg_source src, char *err, size_t errlen)
+{
+	char why[160] = "", tmp[EG_PATH_MAX > EG_LIST_MAX ? EG_PATH_MAX : EG_LIST_MAX];
+	char cur[EG_LIST_MAX], what[160];
+	uint32_t *dur;
+	size_t size;
+	char *text;
+
+	if (key < 0 || key >= EG_K_COUNT)
+		return -1;
+	switch (eg_keys[key].type) {
+	case EG_T_DURATION: {
+		uint64_t s;
+
+		dur = duration_field(c, key);
+		if (!eg_parse_duration(value, UINT32_MAX, &s) || s < eg_keys[key].min ||
+		    s > eg_keys[key].max)
+			break;
+		*dur = (uint32_t)s;
+		c->source[key] = src;
+		return 0;
+	}
+	case EG_T_PATH:
+		text = text_field(c, key, &size);
+		if (!path_ok(value, size, why, sizeof why))
+			break;
+		eg_copy(text, size, value);
+		c->source[key] = src;
+		return 0;
+	case EG_T_MODLIST:
+		text = text_field(c, key, &size);
+		if (!norm_modlist(value, tmp, size, why, sizeof why))
+			break;
+		eg_copy(text, size, tmp);
+		c->source[key] = src;
+		return 0;
+	case EG_T_RECORD:
+		text = text_field(c, key, &size);
+		if (value[0] == '\0' || strcmp(value, "none") == 0) {
+			text[0] = '\0';
+		} else if (strncmp(value, "PARTLABEL=", 10) == 0) {
+			const char *p = value + 10;
+
+			if (*p == '\0' || strlen(value) >= size) {
+				snprintf(why, sizeof why, "the label is empty or too long");
+				break;
+			}
+			for (; *p; p++)
+				if (!modname_char(*p) && *p != '.') {
+					snprintf(why, sizeof why, "labels may use letters, digits, '.', '_' and '-'");
+					break;
+				}
+			if (*p)
+				break;
+			eg_copy(text, size, value);
+		} else if (path_ok(value, size, why, sizeof why)) {
+			eg_copy(text, size, value);
+		} else {
+			break;
+		}
+		c->source[key] = src;
+		return 0;
+	}
+	allowed(key, what, sizeof what);
+	eg_conf_format(c, key, cur, sizeof cur);
+	if (why[0]) {
+		char w[sizeof why + 4];
+		snprintf(w, sizeof w, " (%s)", why);
+		eg_copy(why, sizeof why, w);
+	}
+	snprintf(err, errlen, "%s: invalid value \"%.64s\"%s: expected %s; keeping %s%s",
+		 eg_keys[key].name, value, why, what, cur[0] ? cur : "none",
+		 c->source[key] == EG_SRC_DEFAULT ? " (the default)" : "");
+	return -1;
+}
+
+void eg_conf_format(const struct eg_conf *c, int key, char *buf, size_t size)
+{
+	struct eg_conf *mc = (struct eg_conf *)c; /* field lookups only read */
+	size_t fsize;
+	const char *text;
+
+	if (size == 0)
+		return;
+	if (eg_keys[key].type == EG_T_DURATION) {
+		eg_fmt_duration(buf, size, *duration_field(mc, key));
+		return;
+	}
+	text = text_field(mc, key, &fsize);
+	snprintf(buf, size, "%s", text ? text : "");
+}
+
+/* ---- the configuration file ---- */
+
+static bool key_start(char ch)
+{
+	return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || ch == '_';
+}
+
+static bool key_char(char ch)
+{
+	return key_start(ch) || (ch >= '0' && ch <= '9');
+}
+
+/* Characters sh would treat specially outside quotes. */
+static bool plain_char(char ch)
+{
+	return (unsigned char)ch > ' ' && ch != 0x7f && !strchr("\"'\\$`;&|<>()#*?[]{}~", ch);
+}
+
+/*
+ * One line in sh assignment syntax: [export ]KEY=VALUE [# comment], where
+ * VALUE joins plain characters, '...' and "..." (with \" \\ \$ \` escapes).
+ * Anything sh would expand ($, `, globs) is refused rather than guessed.
+ */
+static const char *parse_line(const char *line, size_t len, char *key, size_t ksize,
+			      char *val, size_t vsize)
+{
+	size_t i = 0, k = 0, v = 0;
+
+	while (i < len && (line[i] == ' ' || line[i] == '\t'))
+		i++;
+	if (len - i >= 7 && memcmp(line + i, "export", 6) == 0 &&
+	    (line[i + 6] == ' ' || line[i + 6] == '\t')) {
+		i += 6;
+		while (i < len && (line[i] == ' ' || line[i] == '\t'))
+			i++;
+	}
+	if (i >= len || !key_start(line[i]))
+		return "expected KEY=value";
+	while (i < len && key_char(line[i])) {
+		if (k + 1 >= ksize)
+			return "key name too long";
+		key[k++] = line[i++];
+	}
+	key[k] = '\0';
+	if (i >= len || line[i] != '=') {
+		while (i < len && (line[i] == ' ' || line[i] == '\t'))
+			i++;
+		return i < len && line[i] == '=' ? "no spaces around '=' (sh syntax: KEY=value)" :
+						   "expected KEY=value";
+	}
+	i++;
+	while (i < len && line[i] != ' ' && line[i] != '\t') {
+		char ch = line[i];
+
+		if (ch == '\'') {
+			for (i++; i < len && line[i] != '\''; i++) {
+				if (v + 1 >= vsize)
+					return "value too long";
+				val[v++] = line[i];
+			}
+			if (i >= len)
+				return "unterminated '...' quote";
+			i++;
+		} else if (ch == '"') {
+			for (i++; i < len && line[i] != '"'; i++) {
+				ch = line[i];
+				if (ch == '\\' && i + 1 < len && strchr("\"\\$`", line[i + 1]))
+					ch = line[++i];
+				else if (ch == '$' || ch == '`')
+					return "'$' and '`' would be expanded by sh: escape them with '\\'";
+				if (v + 1 >= vsize)
+					return "value too long";
+				val[v++] = ch;
+			}
+			if (i >= len)
+				return "unterminated \"...\" quote";
+			i++;
+		} else if (plain_char(ch)) {
+			if (v + 1 >= vsize)
+				return "value too long";
+			val[v++] = line[i++];
+		} else {
+			return "special characters need quoting ('...')";
+		}
+	}
+	val[v] = '\0';
+	while (i < len && (line[i] == ' ' || line[i] == '\t'))
+		i++;
+	if (i < len && line[i] != '#')
+		return "text after the value: quote values that contain spaces";
+	return NULL;
+}
+
+static void report_fmt(eg_report_fn report, void *ctx, const char *where,
+		       const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+static void report_fmt(eg_report_fn report, void *ctx, const char *where,
+		       const char *fmt, ...)
+{
+	char msg[EG_MSG_MAX];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	if (report)
+		report(ctx, where, msg);
+}
+
+static void known_keys(char *buf, size_t size)
+{
+	size_t o = 0;
+
+	buf[0] = '\0';
+	for (int k = 0; k < EG_K_COUNT && o < size; k++) {
+		int n = snprintf(buf + o, size - o, "%s%s", k ? ", " : "", eg_keys[k].name);
+		if (n < 0)
+			break;
+		o += (size_t)n;
+	}
+}
+
+int eg_conf_parse_file(struct eg_conf *c, const char *fname, const char *buf,
+		       size_t len, eg_report_fn report, void *ctx)
+{
+	char where[EG_PATH_MAX + 16], key[64], val[EG_LINE_MAX], err[EG_MSG_MAX];
+	char known[160];
+	int problems = 0;
+	unsigned lineno = 0;
+	size_t pos = 0;
+
+	known_keys(known, sizeof known);
+	while (pos < len) {
+		const char *line = buf + pos, *msg;
+		size_t n = 0;
+		int k;
+
+		while (pos + n < len && buf[pos + n] != '\n')
+			n++;
+		pos += n + (pos + n < len);
+		lineno++;
+		snprintf(where, sizeof where, "%s:%u", fname, lineno);
+		if (n > 0 && line[n - 1] == '\r')
+			n--;
+		if (memchr(line, '\0', n)) {
+			report_fmt(report, ctx, where, "NUL byte in line; line ignored");
+			problems++;
+			continue;
+		}
+		if (n >= EG_LINE_MAX) {
+			report_fmt(report, ctx, where, "line longer than %d bytes; line ignored",
+				   EG_LINE_MAX - 1);
+			problems++;
+			continue;
+		}
+		{
+			size_t i = 0;
+			while (i < n && (line[i] == ' ' || line[i] == '\t'))
+				i++;
+			if (i == n || line[i] == '#')
+				continue;
+		}
+		msg = parse_line(line, n, key, sizeof key, val, sizeof val);
+		if (msg) {
+			report_fmt(report, ctx, where, "%s; line ignored: \"%.*s\"", msg,
+				   (int)(n > 60 ? 60 : n), line);
+			problems++;
+			continue;
+		}
+		k = eg_conf_lookup(key, strlen(key));
+		if (k < 0) {
+			report_fmt(report, ctx, where, "unknown key '%s' ignored (known: %s)", key,
+				   known);
+			problems++;
+			continue;
+		}
+		if (eg_conf_set(c, k, val, EG_SRC_FILE, err, sizeof err) != 0) {
+			report_fmt(report, ctx, where, "%s", err);
+			problems++;
+		}
+	}
+	return problems;
+}
+
+/* ---- the kernel command line ---- */
+
+static bool space(char ch)
+{
+	return ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r' || ch == '\v' || ch == '\f';
+}
+
+int eg_cmdline_next(const char **cursor, struct eg_word *w)
+{
+	const char *s = *cursor, *e, *eq, *k, *v, *kend, *vend;
+	bool in_quote = false, quoted = false;
+
+	while (*s && space(*s))
+		s++;
+	if (*s == '\0' || (s[0] == '-' && s[1] == '-' && (s[2] == '\0' || space(s[2])))) {
+		*cursor = s;
+		return 0;
+	}
+	w->raw = s;
+	/* As the kernel does: a quote toggles quoting anywhere in a word. */
+	if (*s == '"') {
+		quoted = true;
+		in_quote = true;
+		s++;
+	}
+	for (e = s; *e && (in_quote || !space(*e)); e++)
+		if (*e == '"')
+			in_quote = !in_quote;
+	w->rawlen = (size_t)(e - w->raw);
+	*cursor = e;
+	eq = memchr(s, '=', (size_t)(e - s));
+	k = s;
+	kend = eq ? eq : e;
+	v = eq ? eq + 1 : NULL;
+	vend = e;
+	if (v && v < vend && *v == '"') {
+		v++;
+		if (vend > v && vend[-1] == '"')
+			vend--;
+	}
+	if (quoted && !eq && kend > k && kend[-1] == '"')
+		kend--;
+	else if (quoted && eq && vend == e && vend > v && vend[-1] == '"')
+		vend--;
+	w->has_val = v != NULL;
+	if ((size_t)(kend - k) >= sizeof w->key || (v && (size_t)(vend - v) >= sizeof w->val))
+		return -1;
+	memcpy(w->key, k, (size_t)(kend - k));
+	w->key[kend - k] = '\0';
+	if (v) {
+		memcpy(w->val, v, (size_t)(vend - v));
+		w->val[vend - v] = '\0';
+	} else {
+		w->val[0] = '\0';
+	}
+	return 1;
+}
+
+int eg_conf_parse_cmdline(struct eg_conf *c, const char *cmdline,
+			  eg_report_fn report, void *ctx)
+{
+	static const char prefix[] = "earlyguard.";
+	const size_t plen = sizeof prefix - 1;
+	char err[EG_MSG_MAX], known[160];
+	struct eg_word w;
+	int problems = 0, r;
+
+	known_keys(known, sizeof known);
+	while ((r = eg_cmdline_next(&cmdline, &w)) != 0) {
+		int k;
+		int shown = (int)(w.rawlen > 80 ? 80 : w.rawlen);
+
+		if (r < 0) {
+			if (w.rawlen >= plen && memcmp(w.raw, prefix, plen) == 0) {
+				report_fmt(report, ctx, "kernel command line",
+					   "%.*s...: word too long; ignored", shown, w.raw);
+				problems++;
+			}
+			continue;
+		}
+		if (strncmp(w.key, prefix, plen) != 0)
+			continue;
+		k = eg_conf_lookup(w.key + plen, strlen(w.key + plen));
+		if (k < 0) {
+			report_fmt(report, ctx, "kernel command line",
+				   "%.*s: unknown key '%s' ignored (known: %s)", shown, w.raw,
+				   w.key + plen, known);
+			problems++;
+			continue;
+		}
+		/* Module parameters belong to the modules we load (the recovery and
+		 * later issues add keys that take no value). */
+		if (!w.has_val) {
+			report_fmt(report, ctx, "kernel command line",
+				   "%.*s: a value is required (%s=VALUE); ignored", shown, w.raw,
+				   w.key);
+			problems++;
+			continue;
+		}
+		if (eg_conf_set(c, k, w.val, EG_SRC_CMDLINE, err, sizeof err) != 0) {
+			report_fmt(report, ctx, "kernel command line", "%.*s: %s", shown, w.raw,
+				   err);
+			problems++;
+		}
+	}
+	return problems;
+}

@@ -1,0 +1,90 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Configuration: /etc/earlyguard.conf (KEY=value, a subset of sh syntax so
+ * hooks may source it) overridden by earlyguard.KEY=value words on the
+ * kernel command line, last one wins.  Pure functions: no I/O here.
+ *
+ * A bad value never takes effect: it is reported with where it came from
+ * and what is allowed, and the key keeps the value it had (the file's, or
+ * the default), so the machine still boots guarded.
+ */
+#ifndef EG_CONF_H
+#define EG_CONF_H
+
+#include "eg.h"
+
+enum eg_key {
+	EG_K_DEVICE,
+	EG_K_DRIVER,
+	EG_K_TIMEOUT,
+	EG_K_DEADLINE,
+	EG_K_RESCUE,
+	EG_K_PANIC,
+	EG_K_RECORD,
+	EG_K_ROOTWAIT,
+	EG_K_MODULES,
+	EG_K_COUNT
+};
+
+enum eg_type { EG_T_DURATION, EG_T_PATH, EG_T_MODLIST, EG_T_RECORD };
+
+enum eg_source { EG_SRC_DEFAULT, EG_SRC_FILE, EG_SRC_CMDLINE };
+
+struct eg_keydef {
+	const char *name;
+	enum eg_type type;
+	uint32_t min, max; /* durations, in seconds */
+	const char *def;
+	const char *help;
+};
+
+extern const struct eg_keydef eg_keys[EG_K_COUNT];
+
+struct eg_conf {
+	char device[EG_PATH_MAX];
+	char driver[EG_LIST_MAX];  /* comma-separated module names */
+	char modules[EG_LIST_MAX]; /* comma-separated module names */
+	char record[EG_PATH_MAX];  /* "" (none), /path, or PARTLABEL=name */
+	uint32_t timeout_s, deadline_s, rescue_s, panic_s, rootwait_s;
+	enum eg_source source[EG_K_COUNT];
+};
+
+/* Called once per problem: where is "FILE:LINE" or "kernel command line". */
+typedef void (*eg_report_fn)(void *ctx, const char *where, const char *msg);
+
+void eg_conf_defaults(struct eg_conf *c);
+/* Key index for a name (case-insensitive), or -1. */
+int eg_conf_lookup(const char *name, size_t len);
+/* Set key from text.  On error c is unchanged and err says what is allowed
+ * and which value stays in force.  Returns 0 or -1. */
+int eg_conf_set(struct eg_conf *c, int key, const char *value,
+		enum eg_source src, char *err, size_t errlen);
+/* The value of key as text, in the form the parser accepts. */
+void eg_conf_format(const struct eg_conf *c, int key, char *buf, size_t size);
+
+/* Parse a whole file image; returns the number of problems reported. */
+int eg_conf_parse_file(struct eg_conf *c, const char *fname, const char *buf,
+		       size_t len, eg_report_fn report, void *ctx);
+/* Parse the earlyguard.* words of a kernel command line. */
+int eg_conf_parse_cmdline(struct eg_conf *c, const char *cmdline,
+			  eg_report_fn report, void *ctx);
+
+/* Durations: "90", "90s", "5m", "1h30m".  Seconds out, false if malformed
+ * or above max_s. */
+bool eg_parse_duration(const char *s, uint64_t max_s, uint64_t *out_s);
+
+/* Kernel command-line tokenizer with the kernel's quoting rules.  Copies
+ * the next word's key and value; has_val is false for a bare word.
+ * Returns 0 at the end, 1 for a word, -1 for a word too long for the
+ * buffers (skipped; raw/rawlen give the word for the message).  Stops at a
+ * bare "--": the words after it belong to init. */
+struct eg_word {
+	char key[128];
+	char val[EG_PATH_MAX];
+	bool has_val;
+	const char *raw;
+	size_t rawlen;
+};
+int eg_cmdline_next(const char **cursor, struct eg_word *w);
+
+#endif

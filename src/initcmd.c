@@ -1,0 +1,228 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * earlyguard init: the first thing the initramfs runs.  Every step is
+ * bounded and a failed step is logged and survived: the one thing that must
+ * happen is that the machine ends up guarded, by the hardware watchdog if
+ * there is one and by the software deadline in any case.
+ */
+#include "roles.h"
+#include "guard_logic.h"
+#include "modload.h"
+#include "sys.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <linux/watchdog.h>
+
+/* Bounds for the steps of init. */
+#define EG_MODLOAD_BOUND_MS 10000 /* loading the watchdog driver */
+#define EG_DEVWAIT_BOUND_MS 2000  /* its device node appearing */
+#define EG_READY_BOUND_MS 2000    /* the guard reporting it runs */
+
+int eg_load_modules(const char *list, const char *cmdline, int64_t bound_ms)
+{
+	int64_t end = eg_now_ms() + bound_ms;
+	int failures = 0;
+
+	for (const char *p = list; *p;) {
+		char name[EG_MODNAME_MAX], why[EG_MSG_MAX];
+		size_t n = strcspn(p, ",");
+		int pfd[2];
+		pid_t pid;
+
+		if (n == 0 || n >= sizeof name) {
+			p += n + (p[n] == ',');
+			continue;
+		}
+		memcpy(name, p, n);
+		name[n] = '\0';
+		p += n + (p[n] == ',');
+		/* A driver's init can hang in the kernel: load from a child so
+		 * that only the child hangs, and stop waiting at the bound. */
+		if (pipe(pfd) != 0) {
+			eg_log_sys(EG_ERR, "create a pipe for loading", name, errno);
+			failures++;
+			continue;
+		}
+		pid = fork();
+		if (pid == 0) {
+			int r;
+			close(pfd[0]);
+			r = eg_modprobe(name, cmdline, why, sizeof why);
+			if (r != 0)
+				eg_write_all(pfd[1], why, strlen(why));
+			_exit(r == 0 ? 0 : 1);
+		}
+		close(pfd[1]);
+		if (pid < 0) {
+			eg_log_sys(EG_ERR, "fork to load module", name, errno);
+			close(pfd[0]);
+			failures++;
+			continue;
+		}
+		{
+			struct pollfd pf = {pfd[0], POLLIN, 0};
+			size_t got = 0;
+			int st = 0;
+			bool done = false;
+
+			why[0] = '\0';
+			while (!done) {
+				int64_t left = end - eg_now_ms();
+				int r;
+
+				if (left <= 0)
+					break;
+				r = poll(&pf, 1, (int)(left > 1000 ? 1000 : left));
+				if (r < 0 && errno != EINTR)
+					break;
+				if (r > 0) {
+					ssize_t k = read(pfd[0], why + got, sizeof why - 1 - got);
+					if (k > 0)
+						got += (size_t)k;
+					else if (k == 0)
+						done = true; /* child closed: it finished */
+				}
+			}
+			why[got] = '\0';
+			close(pfd[0]);
+			if (!done) {
+				eg_log(EG_ERR, "loading module %s did not finish within %llds; going on without it",
+				       name, (long long)bound_ms / 1000);
+				failures++;
+				continue; /* the child stays stuck in the kernel */
+			}
+			while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+				;
+			if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+				eg_log(EG_ERR, "module %s: %s", name, why[0] ? why : "load failed");
+				failures++;
+			}
+		}
+	}
+	return failures;
+}
+
+/* After the driver registers, devtmpfs creates the node; give it a moment. */
+static void wait_for_device(const char *dev, int64_t bound_ms)
+{
+	int64_t end = eg_now_ms() + bound_ms;
+	struct stat st;
+
+	while (stat(dev, &st) != 0 && errno == ENOENT && eg_now_ms() < end)
+		eg_sleep_ms(10);
+}
+
+static void report_bootstatus(const struct eg_wdt *w)
+{
+	char text[128];
+
+	if (!w->have_bootstatus)
+		return;
+	eg_wdt_bootstatus_text(w->bootstatus, text, sizeof text);
+	if (w->bootstatus & WDIOF_CARDRESET)
+		eg_log(EG_WARN, "the previous boot ended in a watchdog reset (bootstatus: %s)", text);
+	else
+		eg_log(EG_INFO, "watchdog bootstatus: %s", text);
+}
+
+int eg_cmd_init(const struct eg_opts *o, int argc, char **argv)
+{
+	struct eg_guard_args ga;
+	struct eg_mount_err merr[4];
+	char cmdline[EG_CMDLINE_MAX];
+	int nmerr, pfd[2];
+	const char *step = "";
+	pid_t pid;
+	int r;
+
+	memset(&ga, 0, sizeof ga);
+	ga.armed_ms = eg_now_ms();
+	ga.wdt.fd = -1;
+	ga.argv0 = o->argv0;
+
+	/* /dev first: without it there is no kernel log to report to. */
+	nmerr = eg_mount_basics(merr);
+	eg_log_init(true);
+	for (int i = 0; i < nmerr; i++)
+		eg_log_sys(EG_ERR, "mount", merr[i].what, merr[i].err);
+
+	eg_load_conf(&ga.conf, o->conf_path, o->cmdline_path, cmdline, sizeof cmdline, true);
+
+	if (ga.conf.driver[0])
+		eg_load_modules(ga.conf.driver, cmdline, EG_MODLOAD_BOUND_MS);
+	wait_for_device(ga.conf.device, ga.conf.driver[0] ? EG_DEVWAIT_BOUND_MS : 0);
+
+	r = eg_wdt_open(&ga.wdt, ga.conf.device, ga.conf.timeout_s, &step);
+	if (r == 0) {
+		char note[64] = "";
+
+		if (ga.wdt.timeout_refused)
+			snprintf(note, sizeof note, " (asked for %lus: refused by the driver)",
+				 (unsigned long)ga.conf.timeout_s);
+		else if (ga.wdt.timeout_s != ga.conf.timeout_s)
+			snprintf(note, sizeof note, " (asked for %lus)", (unsigned long)ga.conf.timeout_s);
+		eg_log(EG_NOTICE,
+		       "armed %s (%s) timeout %lus%s, pet every %lldms, initramfs deadline %lus, armed in %lldms",
+		       ga.conf.device, ga.wdt.identity, (unsigned long)ga.wdt.timeout_s, note,
+		       (long long)eg_pet_interval_ms(ga.wdt.timeout_s),
+		       (unsigned long)ga.conf.deadline_s, (long long)(eg_now_ms() - ga.armed_ms));
+		report_bootstatus(&ga.wdt);
+	} else {
+		snprintf(ga.wdt_note, sizeof ga.wdt_note, "unable to %s %s: %s", step,
+			 ga.conf.device, strerror(-r));
+		eg_log(EG_ERR,
+		       "warning: no watchdog: %s; only the software deadline (%lus) guards this boot, "
+		       "a kernel or guard hang will NOT reset the machine",
+		       ga.wdt_note, (unsigned long)ga.conf.deadline_s);
+	}
+
+	eg_panic_policy(&ga.conf, cmdline);
+
+	if (mkdir(EG_RUN_DIR, 0755) != 0 && errno != EEXIST)
+		eg_log_sys(EG_ERR, "create", EG_RUN_DIR, errno);
+
+	if (pipe(pfd) != 0) {
+		eg_log_sys(EG_ERR, "create", "the guard's readiness pipe", errno);
+		pfd[0] = pfd[1] = -1;
+	}
+	pid = fork();
+	if (pid == 0) {
+		if (pfd[0] >= 0)
+			close(pfd[0]);
+		ga.ready_fd = pfd[1];
+		eg_guard_run(&ga);
+	}
+	if (pid < 0) {
+		/* Without a guard the hardware bites within one timeout: that is
+		 * the bounded outcome, and better than an unguarded boot. */
+		eg_log_sys(EG_ERR, "fork", "the guard (the watchdog will reset the machine)", errno);
+	} else if (pfd[0] >= 0) {
+		struct pollfd pf = {pfd[0], POLLIN, 0};
+		char c;
+
+		close(pfd[1]);
+		if (poll(&pf, 1, EG_READY_BOUND_MS) <= 0 || read(pfd[0], &c, 1) != 1)
+			eg_log(EG_ERR, "the guard did not report ready within %dms",
+			       EG_READY_BOUND_MS);
+		close(pfd[0]);
+	}
+	/* The guard holds the watchdog now; our copy closes (and, being a
+	 * second reference, does not stop it). */
+	if (ga.wdt.fd >= 0)
+		close(ga.wdt.fd);
+
+	if (argc > 1) {
+		execv(argv[1], argv + 1);
+		eg_log_sys(EG_ERR, "execute", argv[1], errno);
+		return EG_EXIT_SYS;
+	}
+	return EG_EXIT_OK;
+}

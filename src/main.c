@@ -1,0 +1,230 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * earlyguard: keeps a remotely managed machine reachable.  One static
+ * binary, several roles; main only parses options, calls the role and maps
+ * its result to the exit codes of earlyguard(8).
+ */
+#include "conf.h"
+#include "modload.h"
+#include "record.h"
+#include "roles.h"
+#include "sys.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+static const char usage_text[] =
+	"usage: earlyguard [-c CONF] [--cmdline FILE] COMMAND [ARGS]\n"
+	"\n"
+	"Commands:\n"
+	"  init [REAL_INIT [ARGS]]  initramfs: mount /proc /sys /dev /run, load the\n"
+	"                           watchdog driver, arm it, start the guard, then exec\n"
+	"                           REAL_INIT (or return so the calling /init goes on)\n"
+	"  rescue REASON            instead of an emergency shell: say why, open a shell\n"
+	"                           on the console for the rescue window, then reboot\n"
+	"  modprobe MODULE...       load modules and their dependencies (modules.dep),\n"
+	"                           with MODULE.param=value from the kernel command line\n"
+	"  config [get KEY|check]   print the configuration in force (file, then kernel\n"
+	"                           command line), one key, or check it (exit 1 on problems)\n"
+	"  record [DEVICE]          print the newest boot record\n"
+	"  version                  print the version\n"
+	"\n"
+	"Options:\n"
+	"  -c CONF         configuration file (default /etc/earlyguard.conf)\n"
+	"  --cmdline FILE  kernel command line source (default /proc/cmdline)\n"
+	"  -h, --help      this text\n"
+	"\n"
+	"Exit codes: 0 ok, 1 refused or failed, 99 timeout, 100 usage, 111 system call\n"
+	"failed.  See earlyguard(8) and earlyguard.conf(5).\n";
+
+static int usage(const char *why)
+{
+	if (why) {
+		fprintf(stderr, "earlyguard: usage error: %s\n"
+			"usage: earlyguard [-c CONF] [--cmdline FILE] COMMAND [ARGS]; "
+			"see earlyguard --help\n", why);
+		return EG_EXIT_USAGE;
+	}
+	fputs(usage_text, stdout);
+	return EG_EXIT_OK;
+}
+
+static const char *source_name(enum eg_source s)
+{
+	switch (s) {
+	case EG_SRC_DEFAULT: return "default";
+	case EG_SRC_FILE: return "file";
+	case EG_SRC_CMDLINE: return "kernel command line";
+	}
+	return "?";
+}
+
+static int cmd_config(const struct eg_opts *o, int argc, char **argv)
+{
+	struct eg_conf c;
+	char cmdline[EG_CMDLINE_MAX], val[EG_LIST_MAX];
+	int problems;
+
+	eg_log_init(false);
+	problems = eg_load_conf(&c, o->conf_path, o->cmdline_path, cmdline, sizeof cmdline,
+				argc >= 2 && strcmp(argv[1], "get") == 0 ? false : true);
+	if (argc >= 2 && strcmp(argv[1], "get") == 0) {
+		int k;
+
+		if (argc != 3)
+			return usage("config get takes one KEY");
+		k = eg_conf_lookup(argv[2], strlen(argv[2]));
+		if (k < 0) {
+			fprintf(stderr, "earlyguard: config get: unknown key '%s'\n", argv[2]);
+			return EG_EXIT_USAGE;
+		}
+		/* durations in plain seconds, for shell arithmetic */
+		if (eg_keys[k].type == EG_T_DURATION) {
+			uint32_t *secs[] = {[EG_K_TIMEOUT] = &c.timeout_s, [EG_K_DEADLINE] = &c.deadline_s,
+					    [EG_K_RESCUE] = &c.rescue_s, [EG_K_PANIC] = &c.panic_s,
+					    [EG_K_ROOTWAIT] = &c.rootwait_s};
+			printf("%lu\n", (unsigned long)*secs[k]);
+		} else {
+			eg_conf_format(&c, k, val, sizeof val);
+			printf("%s\n", val);
+		}
+		return EG_EXIT_OK;
+	}
+	if (argc >= 2 && strcmp(argv[1], "check") == 0) {
+		if (argc != 2)
+			return usage("config check takes no arguments");
+		if (problems) {
+			fprintf(stderr, "earlyguard: config check: %d problem%s (see above)\n",
+				problems, problems == 1 ? "" : "s");
+			return EG_EXIT_FAIL;
+		}
+		printf("configuration ok\n");
+		return EG_EXIT_OK;
+	}
+	if (argc != 1)
+		return usage("config takes 'get KEY' or 'check'");
+	for (int k = 0; k < EG_K_COUNT; k++) {
+		eg_conf_format(&c, k, val, sizeof val);
+		printf("%s=%s\t# %s\n", eg_keys[k].name, val[0] ? val : "none",
+		       source_name(c.source[k]));
+	}
+	return EG_EXIT_OK;
+}
+
+static int cmd_modprobe(const struct eg_opts *o, int argc, char **argv)
+{
+	char cmdline[EG_CMDLINE_MAX], why[EG_MSG_MAX];
+	int failures = 0;
+	long n;
+
+	if (argc < 2)
+		return usage("modprobe needs a MODULE");
+	eg_log_init(getpid() == 1 || access("/dev/kmsg", W_OK) == 0);
+	n = eg_read_file(o->cmdline_path, cmdline, sizeof cmdline, NULL);
+	if (n < 0)
+		cmdline[0] = '\0';
+	for (int i = 1; i < argc; i++)
+		if (eg_modprobe(argv[i], cmdline, why, sizeof why) != 0) {
+			eg_log(EG_ERR, "modprobe %s: %s", argv[i], why);
+			failures++;
+		}
+	return failures ? EG_EXIT_FAIL : EG_EXIT_OK;
+}
+
+static int cmd_record(const struct eg_opts *o, int argc, char **argv)
+{
+	struct eg_conf c;
+	struct eg_record r;
+	char cmdline[EG_CMDLINE_MAX], path[EG_PATH_MAX];
+	const char *spec;
+	int err;
+
+	eg_log_init(false);
+	if (argc > 2)
+		return usage("record takes at most one DEVICE");
+	eg_load_conf(&c, o->conf_path, o->cmdline_path, cmdline, sizeof cmdline, false);
+	spec = argc == 2 ? argv[1] : c.record;
+	if (spec[0] == '\0') {
+		fprintf(stderr, "earlyguard: record: no record device configured (record=)\n");
+		return EG_EXIT_FAIL;
+	}
+	err = eg_record_resolve(spec, path, sizeof path);
+	if (err == 0)
+		err = eg_record_read(path, &r);
+	if (err == -ENOENT) {
+		fprintf(stderr, "earlyguard: record: %s holds no boot record\n", spec);
+		return EG_EXIT_FAIL;
+	}
+	if (err) {
+		fprintf(stderr, "earlyguard: unable to read the boot record %s: %s\n", spec,
+			strerror(-err));
+		return EG_EXIT_SYS;
+	}
+	printf("seq=%lu\nboot=%lu\nevent=%s\nstage=%s\nreason=%s\n", (unsigned long)r.seq,
+	       (unsigned long)r.boot, r.event, r.stage, r.reason);
+	return EG_EXIT_OK;
+}
+
+int main(int argc, char **argv)
+{
+	struct eg_opts o = {"/etc/earlyguard.conf", "/proc/cmdline", argv[0]};
+	int i = 1;
+
+	for (; i < argc && argv[i][0] == '-'; i++) {
+		if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0)
+			return usage(NULL);
+		if (strcmp(argv[i], "--version") == 0) {
+			printf("earlyguard %s\n", EG_VERSION);
+			return EG_EXIT_OK;
+		}
+		if (strcmp(argv[i], "-c") == 0 && i + 1 < argc) {
+			o.conf_path = argv[++i];
+		} else if (strcmp(argv[i], "--cmdline") == 0 && i + 1 < argc) {
+			o.cmdline_path = argv[++i];
+		} else if (strcmp(argv[i], "--") == 0) {
+			i++;
+			break;
+		} else {
+			char why[EG_MSG_MAX];
+			snprintf(why, sizeof why, "unknown option %s", argv[i]);
+			return usage(why);
+		}
+	}
+	if (i >= argc)
+		return usage("a COMMAND is required");
+	argc -= i;
+	argv += i;
+	if (strcmp(argv[0], "init") == 0)
+		return eg_cmd_init(&o, argc, argv);
+	if (strcmp(argv[0], "rescue") == 0) {
+		char reason[EG_REASON_MAX] = "";
+		size_t n = 0;
+		/* the words of the reason, joined */
+		for (int k = 1; k < argc; k++) {
+			int w = snprintf(reason + n, sizeof reason - n, "%s%s", k > 1 ? " " : "", argv[k]);
+			if (w < 0 || (size_t)w >= sizeof reason - n)
+				break;
+			n += (size_t)w;
+		}
+		return eg_cmd_rescue(&o, reason[0] ? reason : "no reason given");
+	}
+	if (strcmp(argv[0], "modprobe") == 0)
+		return cmd_modprobe(&o, argc, argv);
+	if (strcmp(argv[0], "config") == 0)
+		return cmd_config(&o, argc, argv);
+	if (strcmp(argv[0], "record") == 0)
+		return cmd_record(&o, argc, argv);
+	if (strcmp(argv[0], "version") == 0) {
+		printf("earlyguard %s\n", EG_VERSION);
+		return EG_EXIT_OK;
+	}
+	if (strcmp(argv[0], "help") == 0)
+		return usage(NULL);
+	{
+		char why[EG_MSG_MAX];
+		snprintf(why, sizeof why, "unknown command '%s'", argv[0]);
+		return usage(why);
+	}
+}

@@ -1,0 +1,161 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "eg.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+bool eg_copy(char *dst, size_t size, const char *src)
+{
+	size_t n = strlen(src);
+
+	if (size == 0)
+		return false;
+	if (n >= size) {
+		dst[0] = '\0';
+		return false;
+	}
+	memcpy(dst, src, n + 1);
+	return true;
+}
+
+bool eg_fmt(char *dst, size_t size, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(dst, size, fmt, ap);
+	va_end(ap);
+	return n >= 0 && (size_t)n < size;
+}
+
+int eg_write_all(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+
+	while (len > 0) {
+		ssize_t n = write(fd, p, len);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (n == 0)
+			return -EIO;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+long eg_read_file(const char *path, char *buf, size_t size, bool *truncated)
+{
+	size_t got = 0;
+	int fd;
+
+	if (truncated)
+		*truncated = false;
+	if (size == 0)
+		return -EINVAL;
+	buf[0] = '\0';
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return -errno;
+	while (got < size - 1) {
+		ssize_t n = read(fd, buf + got, size - 1 - got);
+		if (n < 0) {
+			int err = errno;
+			if (err == EINTR)
+				continue;
+			close(fd);
+			return -err;
+		}
+		if (n == 0)
+			break;
+		got += (size_t)n;
+	}
+	if (got == size - 1 && truncated) {
+		char c;
+		*truncated = read(fd, &c, 1) == 1;
+	}
+	close(fd);
+	buf[got] = '\0';
+	return (long)got;
+}
+
+int eg_write_atomic(const char *path, const char *buf, size_t len, unsigned mode)
+{
+	char tmp[EG_PATH_MAX + 8];
+	char dir[EG_PATH_MAX];
+	char *slash;
+	int fd, err, dfd;
+
+	if (!eg_fmt(tmp, sizeof tmp, "%s.tmp", path) || !eg_copy(dir, sizeof dir, path))
+		return -ENAMETOOLONG;
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
+	if (fd < 0)
+		return -errno;
+	err = eg_write_all(fd, buf, len);
+	if (err == 0 && fsync(fd) != 0)
+		err = -errno;
+	if (close(fd) != 0 && err == 0)
+		err = -errno;
+	if (err == 0 && rename(tmp, path) != 0)
+		err = -errno;
+	if (err != 0) {
+		unlink(tmp);
+		return err;
+	}
+	/* The rename is durable only once the directory is. */
+	slash = strrchr(dir, '/');
+	if (slash == dir)
+		slash[1] = '\0';
+	else if (slash)
+		*slash = '\0';
+	else
+		eg_copy(dir, sizeof dir, ".");
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return -errno;
+	/* tmpfs and some filesystems refuse fsync on a directory: harmless. */
+	if (fsync(dfd) != 0 && errno != EINVAL && errno != EROFS)
+		err = -errno;
+	close(dfd);
+	return err;
+}
+
+bool eg_parse_u64(const char *s, uint64_t *out)
+{
+	uint64_t v = 0;
+
+	if (s == NULL || *s == '\0')
+		return false;
+	for (; *s; s++) {
+		unsigned d;
+		if (*s < '0' || *s > '9')
+			return false;
+		d = (unsigned)(*s - '0');
+		if (v > (UINT64_MAX - d) / 10)
+			return false;
+		v = v * 10 + d;
+	}
+	*out = v;
+	return true;
+}
+
+void eg_fmt_duration(char *buf, size_t size, uint64_t s)
+{
+	if (s != 0 && s % 3600 == 0)
+		snprintf(buf, size, "%lluh", (unsigned long long)(s / 3600));
+	else if (s >= 3600 && s % 60 == 0)
+		snprintf(buf, size, "%lluh%llum", (unsigned long long)(s / 3600),
+			 (unsigned long long)(s % 3600 / 60));
+	else if (s != 0 && s % 60 == 0)
+		snprintf(buf, size, "%llum", (unsigned long long)(s / 60));
+	else
+		snprintf(buf, size, "%llus", (unsigned long long)s);
+}

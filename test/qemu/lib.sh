@@ -1,0 +1,469 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+# shellcheck shell=bash
+#
+# lib.sh - shared functions of the QEMU boot-failure matrix.
+#
+# Sourced by test/qemu/M*.sh and test/qemu/run-matrix.sh, never executed.
+# A scenario file defines one function that boots VMs and asserts, then
+# calls  eg_scenario ID "description" FUNCTION.
+#
+# Times: host times are CLOCK_BOOTTIME from /proc/uptime, kept as integer
+# centiseconds (monotonic, no fork to read). Guest times are the kernel's
+# "[   12.345678] " console timestamps, in seconds. Differences and bound
+# checks are printed and compared as decimal seconds.
+#
+# Nothing here synchronises with sleep: eg_await polls the console log (or
+# the exit file) every 0.2 s and returns as soon as the awaited thing is
+# there, or fails at its bound.
+
+set -uo pipefail
+
+EG_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+EG_BUILD=${EG_BUILD:-$EG_TOP/build}
+EG_IMAGES=$EG_BUILD/images
+EG_KERNEL=$EG_IMAGES/vmlinuz
+EG_INITRAMFS=$EG_IMAGES/initramfs.img
+EG_ROOTFS=$EG_IMAGES/rootfs.img
+EG_OVERLAY=$EG_IMAGES/test-overlay.cpio
+EG_MKCPIO=$EG_BUILD/tools/mkcpio
+EG_QMP=$EG_BUILD/test/qmp
+EG_QMP_SRC=$EG_TOP/test/qemu/qmp.c
+EG_QEMU=${QEMU:-qemu-system-x86_64}
+EG_POLL=0.2
+
+# The command line every boot starts with; scenarios add root= and their
+# earlyguard.* keys. No "quiet": earlyguard's /dev/kmsg markers must reach
+# the serial console.
+EG_BASE_APPEND="console=ttyS0 earlyguard.driver=i6300esb earlyguard.device=/dev/watchdog earlyguard.record=/dev/vdb"
+EG_ROOT_ARGS="root=/dev/vda rootfstype=ext4"
+
+# Per-boot state, set by eg_boot and eg_await_exit.
+EG_WATCHDOG=1        # 0: boot without -device i6300esb
+EG_INITRD=
+EG_CONSOLE=
+EG_QMPLOG=
+EG_QEMULOG=
+EG_EXITF=
+EG_PIDF=
+EG_CTL=
+EG_T_START=0         # host cs, just before QEMU was started
+EG_T_EXIT=0          # host cs, just after QEMU exited
+EG_RC=               # exit status of timeout(1) running QEMU
+EG_OUTCOME=          # watchdog | reboot | stopped | timeout | poweroff | killed | error
+EG_SEEN_AT=0         # host cs when eg_await last saw its marker
+EG_BOOTS=()          # "pidfile exitfile wrapperpid" of every boot started
+
+# ---- time ----
+
+# eg_now VAR: host monotonic time in centiseconds, into VAR.
+eg_now() {
+	local up _rest
+	read -r up _rest </proc/uptime
+	printf -v "$1" '%d' "$((10#${up/./}))"
+}
+
+# eg_cs CS: centiseconds as seconds ("12.34").
+eg_cs() {
+	local cs=$1 sign=
+	if [ "$cs" -lt 0 ]; then sign=-; cs=$((-cs)); fi
+	printf '%s%d.%02d' "$sign" "$((cs / 100))" "$((cs % 100))"
+}
+
+# eg_sub A B: A - B for decimal seconds, three decimals.
+eg_sub() {
+	awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", a - b }'
+}
+
+# eg_in_range V LO HI: succeeds when LO <= V <= HI (decimal seconds).
+eg_in_range() {
+	awk -v v="$1" -v lo="$2" -v hi="$3" 'BEGIN { exit !(v >= lo && v <= hi) }'
+}
+
+# ---- results ----
+
+# eg_fail MESSAGE...: record a failed assertion; always returns 1.
+eg_fail() {
+	printf '%s\n' "$*" >>"$EG_WORK/failures"
+	return 1
+}
+
+# eg_note MESSAGE...: record a measurement (kept in measure.txt, printed
+# with the TAP line when EG_VERBOSE=1).
+eg_note() {
+	printf '%s\n' "$*" >>"$EG_WORK/measure.txt"
+}
+
+# eg_check LABEL VALUE LO HI UNIT: assert a measured bound.
+eg_check() {
+	local label=$1 v=$2 lo=$3 hi=$4 unit=$5
+	eg_note "$label = $v s ($unit; bound $lo..$hi s)"
+	eg_in_range "$v" "$lo" "$hi" ||
+		eg_fail "$label = $v s, outside $lo..$hi s ($unit time)"
+}
+
+# ---- preflight ----
+
+# eg_build_qmp: compile the QMP client when it is missing or stale.
+eg_build_qmp() {
+	if [ -x "$EG_QMP" ] && [ ! "$EG_QMP_SRC" -nt "$EG_QMP" ]; then
+		return 0
+	fi
+	mkdir -p "$(dirname "$EG_QMP")" || return 1
+	"${HOSTCC:-${CC:-cc}}" -std=c11 -O2 -Wall -Wextra -Werror \
+		-o "$EG_QMP.tmp.$$" "$EG_QMP_SRC" &&
+		mv -f "$EG_QMP.tmp.$$" "$EG_QMP" || {
+		rm -f "$EG_QMP.tmp.$$"
+		echo "qemu matrix: cannot build $EG_QMP from $EG_QMP_SRC" >&2
+		return 1
+	}
+}
+
+# eg_preflight: the images and tools exist; builds the QMP client.
+eg_preflight() {
+	local f missing=
+	for f in "$EG_KERNEL" "$EG_INITRAMFS" "$EG_ROOTFS" "$EG_OVERLAY"; do
+		[ -s "$f" ] || missing="$missing ${f#"$EG_TOP"/}"
+	done
+	if [ -n "$missing" ]; then
+		echo "qemu matrix: missing$missing: run make images" >&2
+		return 1
+	fi
+	if ! command -v "$EG_QEMU" >/dev/null; then
+		echo "qemu matrix: $EG_QEMU not found" >&2
+		return 1
+	fi
+	eg_build_qmp
+}
+
+# ---- initrd ----
+
+# eg_cat_padded FILE: FILE followed by zero bytes up to a multiple of 4.
+# The kernel only looks for a "070701" header after a compressed archive at
+# a 4-byte aligned offset; zero bytes between archives are skipped.
+eg_cat_padded() {
+	local size
+	size=$(stat -c %s -- "$1") || return 1
+	cat -- "$1" || return 1
+	head -c "$(((4 - size % 4) % 4))" /dev/zero
+}
+
+# eg_initrd [SPEC]: build $EG_WORK/initrd.img from the images' initramfs,
+# the test overlay and, given a mkcpio spec, a per-scenario archive.
+# Later archives overwrite files of earlier ones.
+eg_initrd() {
+	local spec=${1:-} out=$EG_WORK/initrd.img
+	{
+		eg_cat_padded "$EG_INITRAMFS" &&
+			eg_cat_padded "$EG_OVERLAY"
+	} >"$out" || { eg_fail "cannot assemble $out"; return 1; }
+	if [ -n "$spec" ]; then
+		if [ ! -x "$EG_MKCPIO" ]; then
+			eg_fail "$EG_MKCPIO missing: run make images"
+			return 1
+		fi
+		"$EG_MKCPIO" <"$spec" >"$EG_WORK/scenario.cpio" ||
+			{ eg_fail "mkcpio refused $spec"; return 1; }
+		eg_cat_padded "$EG_WORK/scenario.cpio" >>"$out" ||
+			{ eg_fail "cannot append scenario.cpio to $out"; return 1; }
+	fi
+	EG_INITRD=$out
+}
+
+# ---- booting ----
+
+# eg_boot N LIMIT APPEND: start boot number N of this scenario in the
+# background, killed by timeout(1) after LIMIT seconds. Boot 1 writes
+# console.log, qmp.log, qemu.log; boot N>1 console.N.log and so on.
+# The state disk ($EG_WORK/state.img, /dev/vdb) is the same for every
+# boot of the scenario; the root disk is opened with snapshot=on, so the
+# image under build/images is never written.
+eg_boot() {
+	local n=$1 limit=$2 append=$3 sfx=
+	[ "$n" = 1 ] || sfx=.$n
+	[ -n "$EG_INITRD" ] || eg_initrd || return 1
+
+	EG_CONSOLE=$EG_WORK/console$sfx.log
+	EG_QMPLOG=$EG_WORK/qmp$sfx.log
+	EG_QEMULOG=$EG_WORK/qemu$sfx.log
+	EG_EXITF=$EG_WORK/exit$sfx
+	EG_PIDF=$EG_WORK/pid$sfx
+	EG_CTL=$EG_SOCKDIR/ctl$sfx.sock
+	local sock=$EG_SOCKDIR/qmp$sfx.sock
+	rm -f "$EG_CONSOLE" "$EG_QMPLOG" "$EG_QEMULOG" "$EG_EXITF" "$EG_PIDF" \
+		"$sock" "$EG_CTL"
+	EG_RC= EG_OUTCOME= EG_T_EXIT=0
+
+	local args=(
+		"$EG_QEMU" -accel tcg -m 256 -smp 1 -nodefaults -display none
+		-no-reboot
+		-kernel "$EG_KERNEL" -initrd "$EG_INITRD" -append "$append"
+		-serial "file:$EG_CONSOLE"
+		-drive "file=$EG_ROOTFS,format=raw,if=virtio,snapshot=on"
+		-drive "file=$EG_WORK/state.img,format=raw,if=virtio"
+		-qmp "unix:$sock,server=on,wait=on"
+		-qmp "unix:$EG_CTL,server=on,wait=off"
+		-net none
+	)
+	if [ "$EG_WATCHDOG" = 1 ]; then
+		args+=(-device i6300esb -action watchdog=reset)
+	fi
+	printf '%q ' "${args[@]}" >"$EG_WORK/cmdline$sfx"
+	echo >>"$EG_WORK/cmdline$sfx"
+
+	eg_now EG_T_START
+	(
+		# QEMU waits (wait=on) until the logger has connected, so no
+		# event can be missed.
+		"$EG_QMP" "$sock" "$EG_QMPLOG" 2>>"$EG_QEMULOG" &
+		qmp_pid=$!
+		timeout -k 5 "$limit" "${args[@]}" </dev/null >>"$EG_QEMULOG" 2>&1 &
+		echo "$!" >"$EG_PIDF"
+		wait "$!"
+		rc=$?
+		eg_now t_exit
+		# QEMU is gone, so the logger sees EOF (or gives up connecting
+		# after 10 s if QEMU never started).
+		wait "$qmp_pid"
+		echo "$rc $t_exit" >"$EG_EXITF.tmp"
+		mv -f "$EG_EXITF.tmp" "$EG_EXITF"
+	) &
+	EG_BOOTS+=("$EG_PIDF $EG_EXITF $!")
+	eg_note "boot$sfx: started, outer timeout $limit s; append: $append"
+}
+
+# eg_classify QMPLOG RC: how a VM ended.
+#   watchdog  a WATCHDOG event (the watchdog reset the guest)
+#   reboot    a guest reset (SHUTDOWN guest-reset or RESET) and no WATCHDOG
+#   stopped   the test quit it over QMP
+#   timeout   killed by the outer timeout
+#   poweroff  the guest powered off
+#   killed    QEMU got a signal the test did not send through timeout(1)
+#   error     QEMU ended without any of these (see qemu.log)
+eg_classify() {
+	local log=$1 rc=$2
+	if grep -aq '"event": *"WATCHDOG"' "$log" 2>/dev/null; then
+		echo watchdog
+	elif grep -aq '"reason": *"host-qmp-quit"' "$log" 2>/dev/null; then
+		echo stopped
+	elif grep -aqE '"reason": *"guest-reset"|"event": *"RESET"' "$log" 2>/dev/null; then
+		echo reboot
+	elif [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
+		echo timeout
+	elif grep -aq '"reason": *"guest-shutdown"' "$log" 2>/dev/null; then
+		echo poweroff
+	elif grep -aq '"reason": *"host-signal"' "$log" 2>/dev/null; then
+		echo killed
+	else
+		echo error
+	fi
+}
+
+# eg_exited: the current boot's QEMU has exited (its exit file is there).
+eg_exited() {
+	[ -f "$EG_EXITF" ]
+}
+
+# eg_await_exit SECONDS: wait up to SECONDS for the current boot to end;
+# then EG_RC, EG_T_EXIT (host cs) and EG_OUTCOME are set. Fails (without
+# recording) if the VM is still running.
+eg_await_exit() {
+	local end now
+	eg_now now
+	end=$((now + $1 * 100))
+	until eg_exited; do
+		eg_now now
+		[ "$now" -lt "$end" ] || return 1
+		sleep "$EG_POLL"
+	done
+	read -r EG_RC EG_T_EXIT <"$EG_EXITF"
+	EG_OUTCOME=$(eg_classify "$EG_QMPLOG" "$EG_RC")
+	eg_note "boot: ended after $(eg_cs $((EG_T_EXIT - EG_T_START))) s host time, outcome $EG_OUTCOME (rc $EG_RC)"
+}
+
+# eg_expect_exit SECONDS: eg_await_exit, recording a failure.
+eg_expect_exit() {
+	eg_await_exit "$1" ||
+		eg_fail "the VM did not end within $1 s (host time) of the awaited point"
+}
+
+# eg_stop: quit the current VM over QMP and wait for it to end; falls back
+# to SIGTERM on timeout(1) (which passes it to QEMU).
+eg_stop() {
+	eg_exited && { eg_await_exit 0; return; }
+	"$EG_QMP" "$EG_CTL" --cmd '{"execute":"quit"}' >>"$EG_QEMULOG" 2>&1
+	eg_await_exit 15 && return 0
+	[ -s "$EG_PIDF" ] && kill -TERM "$(cat "$EG_PIDF")" 2>/dev/null
+	eg_await_exit 10 || eg_fail "cannot stop the VM"
+}
+
+# eg_kill_all: end every VM this scenario started that is still running.
+eg_kill_all() {
+	local b pidf exitf wpid
+	for b in "${EG_BOOTS[@]}"; do
+		read -r pidf exitf wpid <<<"$b"
+		if [ ! -f "$exitf" ] && [ -s "$pidf" ]; then
+			kill -TERM "$(cat "$pidf")" 2>/dev/null
+		fi
+		wait "$wpid" 2>/dev/null
+	done
+	EG_BOOTS=()
+}
+
+# ---- the console log ----
+
+# eg_has MARKER [FILE]: the console log contains MARKER (fixed string).
+eg_has() {
+	grep -aqF -- "$1" "${2:-$EG_CONSOLE}" 2>/dev/null
+}
+
+# eg_lines MARKER [FILE]: every console line containing MARKER, CR removed.
+eg_lines() {
+	grep -aF -- "$1" "${2:-$EG_CONSOLE}" 2>/dev/null | tr -d '\r'
+}
+
+# eg_await MARKER SECONDS [FILE]: wait until MARKER is in the console log,
+# for at most SECONDS (host time); sets EG_SEEN_AT. Fails without
+# recording: early if the VM ended without printing MARKER.
+eg_await() {
+	local marker=$1 file=${3:-$EG_CONSOLE} end now
+	eg_now now
+	end=$((now + $2 * 100))
+	for (( ; ; )); do
+		if eg_has "$marker" "$file"; then
+			eg_now EG_SEEN_AT
+			return 0
+		fi
+		if eg_exited; then
+			# QEMU has exited, so the log is complete.
+			eg_has "$marker" "$file" && { eg_now EG_SEEN_AT; return 0; }
+			return 1
+		fi
+		eg_now now
+		[ "$now" -lt "$end" ] || return 1
+		sleep "$EG_POLL"
+	done
+}
+
+# eg_expect MARKER SECONDS: eg_await, recording a failure.
+eg_expect() {
+	eg_await "$1" "$2" && return 0
+	if eg_exited; then
+		eg_await_exit 0
+		eg_fail "'$1' not on the console: the VM ended first (outcome $EG_OUTCOME)"
+	else
+		eg_fail "'$1' not on the console within $2 s (host time)"
+	fi
+}
+
+# eg_expect_line MARKER WORD: some console line with MARKER also contains
+# WORD (both fixed strings).
+eg_expect_line() {
+	eg_lines "$1" | grep -qF -- "$2" ||
+		eg_fail "no console line with '$1' mentions '$2'"
+}
+
+# eg_absent MARKER: MARKER is not on the console.
+eg_absent() {
+	! eg_has "$1" || eg_fail "'$1' on the console, it must not be"
+}
+
+# eg_ktime MARKER [FILE]: the kernel timestamp (seconds) of the first
+# console line containing MARKER. Fails if there is none.
+eg_ktime() {
+	local t
+	t=$(tr -d '\r' <"${2:-$EG_CONSOLE}" | awk -v m="$1" '
+		(i = index($0, m)) {
+			pre = substr($0, 1, i - 1); t = ""
+			# the last timestamp before the marker
+			while (match(pre, /\[ *[0-9]+\.[0-9]+\]/)) {
+				t = substr(pre, RSTART + 1, RLENGTH - 2)
+				pre = substr(pre, RSTART + RLENGTH)
+			}
+			gsub(/ /, "", t); print t; exit
+		}') || return 1
+	[ -n "$t" ] || return 1
+	echo "$t"
+}
+
+# eg_check_guest LABEL FROM TO LO HI: the guest time from the first line
+# with marker FROM to the first line with marker TO is within LO..HI s.
+eg_check_guest() {
+	local label=$1 a b
+	a=$(eg_ktime "$2") || { eg_fail "$label: no timestamped line with '$2'"; return 1; }
+	b=$(eg_ktime "$3") || { eg_fail "$label: no timestamped line with '$3'"; return 1; }
+	eg_check "$label" "$(eg_sub "$b" "$a")" "$4" "$5" guest
+}
+
+# eg_check_host LABEL FROM_CS TO_CS LO HI: host time FROM..TO is within LO..HI s.
+eg_check_host() {
+	eg_check "$1" "$(eg_cs $(($3 - $2)))" "$4" "$5" host
+}
+
+# eg_expect_outcome WANT: the current boot ended as WANT.
+eg_expect_outcome() {
+	[ "$EG_OUTCOME" = "$1" ] ||
+		eg_fail "outcome '$EG_OUTCOME', expected '$1' (qemu rc $EG_RC)"
+}
+
+# ---- the scenario ----
+
+# eg_scenario ID DESCRIPTION FUNCTION: run FUNCTION in a fresh work dir
+# build/test/qemu/ID and print one TAP line (number from EG_TAP_N),
+# followed on failure by '# ' diagnostics. Exits 0 on ok, 1 on not ok.
+eg_scenario() {
+	local id=$1 desc=$2 body=$3 n=${EG_TAP_N:-1} t0 t1 rc
+	EG_WORK=$EG_BUILD/test/qemu/$id
+	rm -rf "$EG_WORK"
+	mkdir -p "$EG_WORK" || exit 1
+	: >"$EG_WORK/failures"
+	: >"$EG_WORK/measure.txt"
+	exec 2>>"$EG_WORK/harness.log"
+
+	# A unix socket path is limited to 107 bytes.
+	EG_SOCKDIR=$EG_WORK
+	if [ ${#EG_WORK} -gt 90 ]; then
+		EG_SOCKDIR=$(mktemp -d "${TMPDIR:-/tmp}/egq.XXXXXX") || exit 1
+	fi
+
+	trap 'eg_kill_all; [ "$EG_SOCKDIR" = "$EG_WORK" ] || rm -rf "$EG_SOCKDIR"' EXIT
+	trap 'exit 130' INT TERM
+
+	eg_now t0
+	if ! eg_preflight; then
+		eg_fail "preflight failed: $(tail -n 1 "$EG_WORK/harness.log")"
+		rc=1
+	else
+		# The record device: 1 MiB of zeros, kept across the boots of
+		# this scenario.
+		truncate -s 1M "$EG_WORK/state.img"
+		"$body"
+		rc=$?
+	fi
+	eg_kill_all
+	eg_now t1
+	if [ "$rc" != 0 ] && [ ! -s "$EG_WORK/failures" ]; then
+		eg_fail "$body returned $rc"
+	fi
+
+	local secs
+	secs=$(eg_cs $((t1 - t0)))
+	if [ -s "$EG_WORK/failures" ]; then
+		echo "not ok $n - $id $desc ($secs s)"
+		sed 's/^/# /' "$EG_WORK/failures"
+		sed 's/^/# measured: /' "$EG_WORK/measure.txt"
+		if [ -s "$EG_QEMULOG" ]; then
+			echo "# ${EG_QEMULOG#"$EG_TOP"/} (last 5 lines):"
+			tail -n 5 "$EG_QEMULOG" | tr -d '\r' | sed 's/^/#   /'
+		fi
+		if [ -s "$EG_CONSOLE" ]; then
+			echo "# ${EG_CONSOLE#"$EG_TOP"/} (last 30 lines):"
+			tail -n 30 "$EG_CONSOLE" | tr -d '\r' | cat -v | sed 's/^/#   /'
+		fi
+		return 1
+	fi
+	echo "ok $n - $id $desc ($secs s)"
+	if [ "${EG_VERBOSE:-0}" = 1 ]; then
+		sed 's/^/# /' "$EG_WORK/measure.txt"
+	fi
+	return 0
+}
