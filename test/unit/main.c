@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "unit.h"
+
+#include <stdarg.h>
+
+int unit_run, unit_failed;
+
+void unit_ok(int ok, const char *file, int line, const char *fmt, ...)
+{
+	va_list ap;
+
+	unit_run++;
+	if (!ok)
+		unit_failed++;
+	printf("%sok %d - ", ok ? "" : "not ", unit_run);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+	if (!ok)
+		printf("#   at %s:%d\n", file, line);
+}
+
+int main(void)
+{
+	test_util();
+	test_conf();
+	test_cmdline();
+	test_guard();
+	test_record();
+	test_modload();
+	printf("1..%d\n", unit_run);
+	return unit_failed ? 1 : 0;
+}

@@ -1,0 +1,216 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "unit.h"
+#include "conf.h"
+
+struct sink {
+	int n;
+	char last_where[256];
+	char last_msg[EG_MSG_MAX];
+};
+
+static void sink(void *ctx, const char *where, const char *msg)
+{
+	struct sink *s = ctx;
+
+	s->n++;
+	snprintf(s->last_where, sizeof s->last_where, "%s", where);
+	snprintf(s->last_msg, sizeof s->last_msg, "%s", msg);
+}
+
+static void durations(void)
+{
+	static const struct {
+		const char *in;
+		int ok;
+		uint64_t want;
+	} t[] = {
+		{"0", 1, 0},        {"90", 1, 90},        {"90s", 1, 90},     {"5m", 1, 300},
+		{"1h", 1, 3600},    {"1h30m", 1, 5400},   {"2m30s", 1, 150},  {"1h2m3s", 1, 3723},
+		{"007", 1, 7},      {"0s", 1, 0},         {"", 0, 0},         {"s", 0, 0},
+		{"5x", 0, 0},       {"5 m", 0, 0},        {"-5", 0, 0},       {"+5", 0, 0},
+		{"1m1h", 0, 0},     {"1s1s", 0, 0},       {"5M", 0, 0},       {"1.5m", 0, 0},
+		{"m5", 0, 0},       {"5ms", 0, 0},        {" 5", 0, 0},       {"5 ", 0, 0},
+		{"99999999999999999999", 0, 0},           {"18446744073709551615s", 0, 0},
+		{"4294967295", 1, 4294967295u},           {"4294967296", 0, 0},
+		{"1193047h", 0, 0}, {"71582789m", 0, 0},  {"71582788m", 1, 4294967280u},  {"0h0m0s", 1, 0},
+	};
+
+	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+		uint64_t got = 12345;
+		bool ok = eg_parse_duration(t[i].in, UINT32_MAX, &got);
+
+		CHECK(ok == (t[i].ok != 0), "duration \"%s\" %s", t[i].in,
+		      t[i].ok ? "accepted" : "refused");
+		if (ok && t[i].ok)
+			CHECK_INT(got, t[i].want, "duration \"%s\" value", t[i].in);
+		if (!ok)
+			CHECK_INT(got, 12345, "duration \"%s\" leaves the output alone", t[i].in);
+	}
+	{
+		uint64_t got;
+		CHECK(!eg_parse_duration("3601", 3600, &got), "duration above max refused");
+		CHECK(eg_parse_duration("1h", 3600, &got) && got == 3600, "duration at max accepted");
+	}
+}
+
+static void defaults(void)
+{
+	struct eg_conf c;
+
+	eg_conf_defaults(&c);
+	CHECK_STR(c.device, "/dev/watchdog", "default device");
+	CHECK_INT(c.timeout_s, 30, "default timeout");
+	CHECK_INT(c.deadline_s, 600, "default deadline");
+	CHECK_INT(c.rescue_s, 60, "default rescue window");
+	CHECK_INT(c.panic_s, 10, "default panic delay");
+	CHECK_INT(c.rootwait_s, 30, "default rootwait");
+	CHECK_STR(c.driver, "", "default driver none");
+	CHECK_STR(c.record, "", "default record none");
+	for (int k = 0; k < EG_K_COUNT; k++)
+		CHECK(c.source[k] == EG_SRC_DEFAULT, "key %s starts as default", eg_keys[k].name);
+}
+
+/* Parse one file image; return problems; conf in *c. */
+static int file(struct eg_conf *c, const char *text, struct sink *s)
+{
+	memset(s, 0, sizeof *s);
+	eg_conf_defaults(c);
+	return eg_conf_parse_file(c, "t.conf", text, strlen(text), sink, s);
+}
+
+static void file_syntax(void)
+{
+	static const struct {
+		const char *text;
+		int problems;
+		uint32_t timeout;
+		const char *driver;
+		const char *what;
+	} t[] = {
+		{"timeout=5\n", 0, 5, "", "plain"},
+		{"timeout=5", 0, 5, "", "no final newline"},
+		{"timeout=5s\r\n", 0, 5, "", "CRLF"},
+		{"timeout='5s'\n", 0, 5, "", "single quotes"},
+		{"timeout=\"5s\"\n", 0, 5, "", "double quotes"},
+		{"timeout=5\"s\"\n", 0, 5, "", "quoted part joined as sh does"},
+		{"export timeout=7\n", 0, 7, "", "export prefix"},
+		{"  timeout=7  # seven\n", 0, 7, "", "indent and trailing comment"},
+		{"# timeout=7\n\n\t\n", 0, 30, "", "comments and blank lines"},
+		{"TIMEOUT=8\n", 0, 8, "", "upper-case key"},
+		{"timeout=5\ntimeout=9\n", 0, 9, "", "later line wins"},
+		{"timeout=9\ntimeout=bad\n", 1, 9, "", "bad later value keeps the earlier"},
+		{"timeout=\n", 1, 30, "", "empty duration refused"},
+		{"timeout = 5\n", 1, 30, "", "spaces around ="},
+		{"timeout 5\n", 1, 30, "", "no ="},
+		{"5timeout=1\n", 1, 30, "", "key starting with a digit"},
+		{"timeout=$T\n", 1, 30, "", "unquoted $ refused"},
+		{"timeout=\"$T\"\n", 1, 30, "", "$ in double quotes refused"},
+		{"timeout=\"\\$T\"\n", 1, 30, "", "escaped $ is literal, then not a duration"},
+		{"timeout=`id`\n", 1, 30, "", "backquote refused"},
+		{"timeout=5;reboot\n", 1, 30, "", "; refused"},
+		{"timeout=5 6\n", 1, 30, "", "two words refused"},
+		{"timeout='5\n", 1, 30, "", "unterminated single quote"},
+		{"timeout=\"5\n", 1, 30, "", "unterminated double quote"},
+		{"timeout=5*\n", 1, 30, "", "glob refused"},
+		{"bogus=1\ntimeout=4\n", 1, 4, "", "unknown key reported, rest applied"},
+		{"driver=\"i6300esb softdog\"\n", 0, 30, "i6300esb,softdog", "space list"},
+		{"driver=i6300esb,softdog\n", 0, 30, "i6300esb,softdog", "comma list"},
+		{"driver=' a ,, b '\n", 0, 30, "a,b", "list normalised"},
+		{"driver=none\n", 0, 30, "", "none"},
+		{"driver=\"bad/name\"\n", 1, 30, "", "slash in module name refused"},
+		{"driver=iTCO_wdt\n", 0, 30, "iTCO_wdt", "mixed case module"},
+		{"driver=aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n", 1, 30, "",
+		 "module name too long"},
+	};
+
+	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+		struct eg_conf c;
+		struct sink s;
+		int n = file(&c, t[i].text, &s);
+
+		CHECK_INT(n, t[i].problems, "file: %s: problems", t[i].what);
+		CHECK_INT(c.timeout_s, t[i].timeout, "file: %s: timeout", t[i].what);
+		CHECK_STR(c.driver, t[i].driver, "file: %s: driver", t[i].what);
+	}
+}
+
+static void file_reports(void)
+{
+	struct eg_conf c;
+	struct sink s;
+	char big[EG_LINE_MAX + 20];
+
+	file(&c, "\n\ntimeout=banana\n", &s);
+	CHECK_STR(s.last_where, "t.conf:3", "report names file:line");
+	CHECK(strstr(s.last_msg, "timeout") && strstr(s.last_msg, "banana") &&
+		      strstr(s.last_msg, "1s to 1h") && strstr(s.last_msg, "keeping 30s"),
+	      "report names key, value, what is allowed and what stays: %s", s.last_msg);
+	file(&c, "timeout=20\n", &s);
+	CHECK(c.source[EG_K_TIMEOUT] == EG_SRC_FILE, "source recorded as file");
+
+	memset(big, 'a', sizeof big);
+	memcpy(big, "driver=", 7);
+	big[sizeof big - 2] = '\n';
+	big[sizeof big - 1] = '\0';
+	CHECK_INT(file(&c, big, &s), 1, "over-long line refused");
+	CHECK(strstr(s.last_msg, "longer than") != NULL, "over-long line says so");
+	{
+		const char nul[] = "timeout=5\0x\ntimeout=6\n";
+		memset(&s, 0, sizeof s);
+		eg_conf_defaults(&c);
+		CHECK_INT(eg_conf_parse_file(&c, "t.conf", nul, sizeof nul - 1, sink, &s), 1,
+			  "NUL byte line refused");
+		CHECK_INT(c.timeout_s, 6, "line after NUL still read");
+	}
+	file(&c, "device=dev/watchdog\n", &s);
+	CHECK_STR(c.device, "/dev/watchdog", "relative device path refused");
+	file(&c, "device=/dev/watchdog1\n", &s);
+	CHECK_STR(c.device, "/dev/watchdog1", "device path set");
+	file(&c, "record=PARTLABEL=eg-rec.1\n", &s);
+	CHECK_STR(c.record, "PARTLABEL=eg-rec.1", "record by partition label");
+	CHECK_INT(file(&c, "record=PARTLABEL=a/b\n", &s), 1, "bad label refused");
+	CHECK_INT(file(&c, "record=PARTLABEL=\n", &s), 1, "empty label refused");
+	file(&c, "record=/dev/vdb\nrecord=none\n", &s);
+	CHECK_STR(c.record, "", "record none");
+	CHECK_INT(file(&c, "rescue=0\n", &s), 0, "rescue window 0 allowed");
+	CHECK_INT(file(&c, "deadline=9\n", &s), 1, "deadline under 10s refused");
+	CHECK_INT(file(&c, "deadline=24h\n", &s), 0, "deadline 24h allowed");
+	CHECK_INT(file(&c, "deadline=24h1s\n", &s), 1, "deadline over 24h refused");
+	CHECK_INT(file(&c, "panic=0\n", &s), 1, "panic 0 refused (would wait forever)");
+}
+
+static void lookup_and_format(void)
+{
+	struct eg_conf c;
+	char buf[64];
+
+	CHECK_INT(eg_conf_lookup("timeout", 7), EG_K_TIMEOUT, "lookup");
+	CHECK_INT(eg_conf_lookup("TimeOut", 7), EG_K_TIMEOUT, "lookup ignores case");
+	CHECK_INT(eg_conf_lookup("timeou", 6), -1, "prefix is not a key");
+	CHECK_INT(eg_conf_lookup("timeouts", 8), -1, "longer is not a key");
+	eg_conf_defaults(&c);
+	for (int k = 0; k < EG_K_COUNT; k++) {
+		char err[EG_MSG_MAX];
+		struct eg_conf d = c;
+
+		/* every formatted value parses back to itself */
+		eg_conf_format(&c, k, buf, sizeof buf);
+		CHECK_INT(eg_conf_set(&d, k, buf, EG_SRC_FILE, err, sizeof err), 0,
+			  "key %s: formatted default \"%s\" parses back", eg_keys[k].name, buf);
+	}
+	c.deadline_s = 5400;
+	eg_conf_format(&c, EG_K_DEADLINE, buf, sizeof buf);
+	CHECK_STR(buf, "1h30m", "format 1h30m");
+	c.deadline_s = 61;
+	eg_conf_format(&c, EG_K_DEADLINE, buf, sizeof buf);
+	CHECK_STR(buf, "61s", "format 61s");
+}
+
+void test_conf(void)
+{
+	durations();
+	defaults();
+	file_syntax();
+	file_reports();
+	lookup_and_format();
+}

@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "unit.h"
+#include "eg.h"
+#include "sys.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+void test_util(void)
+{
+	uint64_t v;
+	char buf[16], dir[] = "/tmp/eg-unit-XXXXXX", path[64], back[64];
+	struct stat st;
+	bool trunc;
+
+	CHECK(eg_parse_u64("18446744073709551615", &v) && v == UINT64_MAX, "u64 max");
+	CHECK(!eg_parse_u64("18446744073709551616", &v), "u64 overflow refused");
+	CHECK(!eg_parse_u64("", &v) && !eg_parse_u64("1a", &v) && !eg_parse_u64("-1", &v),
+	      "u64 malformed refused");
+	CHECK(eg_copy(buf, sizeof buf, "fifteen chars!!") && strcmp(buf, "fifteen chars!!") == 0,
+	      "copy that fits");
+	CHECK(!eg_copy(buf, sizeof buf, "sixteen chars!!!") && buf[0] == '\0',
+	      "copy that does not fit leaves an empty string");
+	CHECK(!eg_fmt(buf, 4, "%s", "long"), "fmt reports truncation");
+	eg_fmt_duration(buf, sizeof buf, 0);
+	CHECK_STR(buf, "0s", "duration 0");
+	eg_fmt_duration(buf, sizeof buf, 7200);
+	CHECK_STR(buf, "2h", "duration 2h");
+	eg_fmt_duration(buf, sizeof buf, 3660);
+	CHECK_STR(buf, "1h1m", "duration 1h1m");
+	eg_fmt_duration(buf, sizeof buf, 3601);
+	CHECK_STR(buf, "3601s", "duration 3601s");
+
+	CHECK(eg_state_get("a=1\nstage=rootfs\nb=\n", "stage", buf, sizeof buf) &&
+		      strcmp(buf, "rootfs") == 0,
+	      "state key found");
+	CHECK(eg_state_get("a=1\nb=\n", "b", buf, sizeof buf) && buf[0] == '\0', "empty value");
+	CHECK(!eg_state_get("stages=x\n", "stage", buf, sizeof buf), "prefix is not the key");
+	CHECK(!eg_state_get("", "stage", buf, sizeof buf), "empty state");
+
+	if (!mkdtemp(dir)) {
+		CHECK(0, "mkdtemp");
+		return;
+	}
+	snprintf(path, sizeof path, "%s/state", dir);
+	CHECK_INT(eg_write_atomic(path, "one\n", 4, 0640), 0, "atomic write");
+	CHECK_INT(eg_read_file(path, back, sizeof back, &trunc), 4, "read back");
+	CHECK(strcmp(back, "one\n") == 0 && !trunc, "content and no truncation");
+	CHECK(stat(path, &st) == 0 && (st.st_mode & 0777) == 0640, "mode kept");
+	CHECK_INT(eg_write_atomic(path, "two\n", 4, 0640), 0, "replace atomically");
+	snprintf(back, sizeof back, "%s/state.tmp", dir);
+	CHECK(access(back, F_OK) != 0, "no temp file left behind");
+	CHECK_INT(eg_read_file(path, back, 3, &trunc), 2, "bounded read");
+	CHECK(trunc, "bounded read reports truncation");
+	CHECK_INT(eg_read_file("/nonexistent", back, sizeof back, NULL), -ENOENT, "missing file");
+	unlink(path);
+	rmdir(dir);
+}
