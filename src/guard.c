@@ -57,9 +57,9 @@ static void write_state(struct guard_ctx *c)
 		 (long long)c->g.pet_every_ms, (long long)c->g.armed_ms,
 		 (long long)(c->g.stage == EG_STAGE_INITRAMFS ? c->g.deadline_ms : 0),
 		 (long long)c->g.switched_ms, bs, c->previous, c->a->wdt_note);
-	err = eg_write_atomic(EG_STATE_FILE, buf, strlen(buf), 0644);
+	err = eg_write_atomic(eg_run_path("state"), buf, strlen(buf), 0644);
 	if (err)
-		eg_log_sys(EG_WARN, "write", EG_STATE_FILE, -err);
+		eg_log_sys(EG_WARN, "write", eg_run_path("state"), -err);
 }
 
 static void record_event(struct guard_ctx *c, const char *event, const char *reason)
@@ -188,8 +188,9 @@ void eg_guard_run(struct eg_guard_args *a)
 	eg_guard_init(&c.g, a->armed_ms, a->wdt.fd >= 0 ? a->wdt.timeout_s : a->conf.timeout_s,
 		      a->conf.deadline_s, a->wdt.fd >= 0);
 	snprintf(pid, sizeof pid, "%ld\n", (long)getpid());
-	if (eg_write_atomic(EG_PID_FILE, pid, strlen(pid), 0644) != 0)
-		eg_log_sys(EG_WARN, "write", EG_PID_FILE, errno);
+	nul = eg_write_atomic(eg_run_path("guard.pid"), pid, strlen(pid), 0644);
+	if (nul != 0)
+		eg_log_sys(EG_WARN, "write", eg_run_path("guard.pid"), -nul);
 	write_state(&c);
 	if (a->ready_fd >= 0) {
 		eg_write_all(a->ready_fd, "r", 1);

@@ -138,6 +138,7 @@ int eg_cmd_init(const struct eg_opts *o, int argc, char **argv)
 	struct eg_guard_args ga;
 	struct eg_mount_err merr[4];
 	char cmdline[EG_CMDLINE_MAX];
+	int64_t t_conf, t_driver;
 	int nmerr, pfd[2];
 	const char *step = "";
 	pid_t pid;
@@ -156,9 +157,11 @@ int eg_cmd_init(const struct eg_opts *o, int argc, char **argv)
 
 	eg_load_conf(&ga.conf, o->conf_path, o->cmdline_path, cmdline, sizeof cmdline, true);
 
+	t_conf = eg_now_ms();
 	if (ga.conf.driver[0])
 		eg_load_modules(ga.conf.driver, cmdline, EG_MODLOAD_BOUND_MS);
 	wait_for_device(ga.conf.device, ga.conf.driver[0] ? EG_DEVWAIT_BOUND_MS : 0);
+	t_driver = eg_now_ms();
 
 	r = eg_wdt_open(&ga.wdt, ga.conf.device, ga.conf.timeout_s, &step);
 	if (r == 0) {
@@ -169,11 +172,16 @@ int eg_cmd_init(const struct eg_opts *o, int argc, char **argv)
 				 (unsigned long)ga.conf.timeout_s);
 		else if (ga.wdt.timeout_s != ga.conf.timeout_s)
 			snprintf(note, sizeof note, " (asked for %lus)", (unsigned long)ga.conf.timeout_s);
+		int64_t t_armed = eg_now_ms();
+
 		eg_log(EG_NOTICE,
-		       "armed %s (%s) timeout %lus%s, pet every %lldms, initramfs deadline %lus, armed in %lldms",
+		       "armed %s (%s) timeout %lus%s, pet every %lldms, initramfs deadline %lus, "
+		       "armed in %lldms (mounts and config %lldms, driver %lldms, device %lldms)",
 		       ga.conf.device, ga.wdt.identity, (unsigned long)ga.wdt.timeout_s, note,
 		       (long long)eg_pet_interval_ms(ga.wdt.timeout_s),
-		       (unsigned long)ga.conf.deadline_s, (long long)(eg_now_ms() - ga.armed_ms));
+		       (unsigned long)ga.conf.deadline_s, (long long)(t_armed - ga.armed_ms),
+		       (long long)(t_conf - ga.armed_ms), (long long)(t_driver - t_conf),
+		       (long long)(t_armed - t_driver));
 		report_bootstatus(&ga.wdt);
 	} else {
 		snprintf(ga.wdt_note, sizeof ga.wdt_note, "unable to %s %s: %s", step,
@@ -186,8 +194,8 @@ int eg_cmd_init(const struct eg_opts *o, int argc, char **argv)
 
 	eg_panic_policy(&ga.conf, cmdline);
 
-	if (mkdir(EG_RUN_DIR, 0755) != 0 && errno != EEXIST)
-		eg_log_sys(EG_ERR, "create", EG_RUN_DIR, errno);
+	if (mkdir(eg_run_path(NULL), 0755) != 0 && errno != EEXIST)
+		eg_log_sys(EG_ERR, "create", eg_run_path(NULL), errno);
 
 	if (pipe(pfd) != 0) {
 		eg_log_sys(EG_ERR, "create", "the guard's readiness pipe", errno);

@@ -35,7 +35,8 @@ void eg_log_init(bool use_kmsg)
 		path = strcmp(override, "-") == 0 ? NULL : override;
 	if (!use_kmsg || path == NULL)
 		return;
-	kmsg_fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC | O_NOCTTY);
+	kmsg_fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC | O_NOCTTY |
+				     (override != NULL ? O_CREAT : 0), 0600);
 	if (eg_read_file("/proc/sys/kernel/printk", buf, sizeof buf, NULL) > 0) {
 		/* The first field is console_loglevel. */
 		uint64_t v;

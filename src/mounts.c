@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/reboot.h>
@@ -66,7 +67,8 @@ static bool cmdline_has(const char *cmdline, const char *key)
 	return false;
 }
 
-static void sysctl_if_zero(const char *path, const char *value, const char *why_text)
+static void sysctl_if_zero(const char *name, const char *path, const char *value,
+			   const char *why_text)
 {
 	char buf[32];
 	long n = eg_read_file(path, buf, sizeof buf, NULL);
@@ -93,7 +95,7 @@ static void sysctl_if_zero(const char *path, const char *value, const char *why_
 	if (err)
 		eg_log_sys(EG_WARN, "write", path, -err);
 	else
-		eg_log(EG_NOTICE, "%s was 0 (%s); set to %s", path + 10, why_text, value);
+		eg_log(EG_NOTICE, "%s was 0 (%s); set to %s", name, why_text, value);
 }
 
 void eg_panic_policy(const struct eg_conf *c, const char *cmdline)
@@ -102,11 +104,12 @@ void eg_panic_policy(const struct eg_conf *c, const char *cmdline)
 
 	snprintf(v, sizeof v, "%lu", (unsigned long)c->panic_s);
 	/* panic=0 means wait forever, whoever chose it: never on this box. */
-	sysctl_if_zero("/proc/sys/kernel/panic", v, "wait forever after a panic");
+	sysctl_if_zero("kernel.panic", "/proc/sys/kernel/panic", v, "wait forever after a panic");
 	if (!cmdline_has(cmdline, "oops") && !cmdline_has(cmdline, "panic_on_oops"))
-		sysctl_if_zero("/proc/sys/kernel/panic_on_oops", "1", "carry on after an oops");
+		sysctl_if_zero("kernel.panic_on_oops", "/proc/sys/kernel/panic_on_oops", "1",
+			       "carry on after an oops");
 	if (!cmdline_has(cmdline, "softlockup_panic"))
-		sysctl_if_zero("/proc/sys/kernel/softlockup_panic", "1",
+		sysctl_if_zero("kernel.softlockup_panic", "/proc/sys/kernel/softlockup_panic", "1",
 			       "carry on after a soft lockup");
 }
 
@@ -153,6 +156,20 @@ int eg_load_conf(struct eg_conf *c, const char *conf_path, const char *cmdline_p
 		eg_conf_parse_cmdline(c, cmdline, report, &l);
 	}
 	return l.problems;
+}
+
+const char *eg_run_path(const char *name)
+{
+	static char buf[EG_PATH_MAX];
+	const char *dir = getenv("EARLYGUARD_RUN");
+
+	if (dir == NULL || dir[0] != '/')
+		dir = EG_RUN_DIR;
+	if (name == NULL)
+		return dir;
+	if (!eg_fmt(buf, sizeof buf, "%s/%s", dir, name))
+		return EG_RUN_DIR "/overlong"; /* a path that fails cleanly */
+	return buf;
 }
 
 bool eg_state_get(const char *state, const char *key, char *out, size_t size)

@@ -31,6 +31,7 @@ static pid_t start_shell(void)
 	if (pid != 0)
 		return pid;
 	setsid();
+#ifndef EG_NO_REBOOT
 	{
 		int fd = open("/dev/console", O_RDWR | O_CLOEXEC);
 		if (fd >= 0) {
@@ -41,6 +42,9 @@ static pid_t start_shell(void)
 			dup2(fd, 2);
 		}
 	}
+#endif
+	/* The host test build keeps the caller's stdio: tests drive the shell
+	 * and the machine's real console is left alone. */
 	{
 		static char ps1[] = "PS1=(earlyguard rescue) # ";
 		static char *const env[] = {ps1, (char *)"PATH=/sbin:/bin:/usr/sbin:/usr/bin",
@@ -57,7 +61,7 @@ static bool guard_deadline_left(int64_t now, int64_t *left_ms)
 	char state[2048], v[32];
 	uint64_t at;
 
-	if (eg_read_file(EG_STATE_FILE, state, sizeof state, NULL) <= 0 ||
+	if (eg_read_file(eg_run_path("state"), state, sizeof state, NULL) <= 0 ||
 	    !eg_state_get(state, "deadline_at_ms", v, sizeof v) || !eg_parse_u64(v, &at) || at == 0)
 		return false;
 	*left_ms = (int64_t)at - now;

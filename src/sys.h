@@ -29,10 +29,10 @@ int eg_load_conf(struct eg_conf *c, const char *conf_path, const char *cmdline_p
  * itself hangs the hardware watchdog resets the machine. */
 void eg_reboot(const char *reason) __attribute__((noreturn));
 
-/* Guard state shared with rescue and status, in /run/earlyguard/. */
+/* Guard state shared with rescue and status, in /run/earlyguard/
+ * (EARLYGUARD_RUN overrides the directory: a test seam). */
 #define EG_RUN_DIR "/run/earlyguard"
-#define EG_STATE_FILE EG_RUN_DIR "/state"
-#define EG_PID_FILE EG_RUN_DIR "/guard.pid"
+const char *eg_run_path(const char *name); /* NULL name: the directory */
 
 /* Find "key=" in a state file image; copies the value. */
 bool eg_state_get(const char *state, const char *key, char *out, size_t size);

@@ -1,0 +1,223 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# The command-line interface of the host build (build/host/earlyguard,
+# ASan/UBSan, reboots suppressed): usage, exit codes, config, record, rescue.
+
+bats_load_library bats-support
+bats_load_library bats-assert
+
+setup() {
+	EG="$BATS_TEST_DIRNAME/../../build/host/earlyguard"
+	export EARLYGUARD_KMSG="$BATS_TEST_TMPDIR/kmsg"
+	CONF="$BATS_TEST_TMPDIR/earlyguard.conf"
+	CMDLINE="$BATS_TEST_TMPDIR/cmdline"
+	: >"$CONF"
+	echo "root=/dev/vda quiet" >"$CMDLINE"
+}
+
+eg() {
+	"$EG" -c "$CONF" --cmdline "$CMDLINE" "$@"
+}
+
+@test "--help lists every command and the exit codes" {
+	run "$EG" --help
+	assert_success
+	for c in init rescue modprobe config record version; do
+		assert_output --partial "  $c"
+	done
+	assert_output --partial "100 usage"
+}
+
+@test "no command is a usage error (100) with a hint" {
+	run "$EG"
+	assert_equal "$status" 100
+	assert_output --partial "a COMMAND is required"
+	assert_output --partial "see earlyguard --help"
+}
+
+@test "unknown command and unknown option are usage errors" {
+	run "$EG" frobnicate
+	assert_equal "$status" 100
+	assert_output --partial "unknown command 'frobnicate'"
+	run "$EG" --frob config
+	assert_equal "$status" 100
+	assert_output --partial "unknown option --frob"
+}
+
+@test "version" {
+	run "$EG" version
+	assert_success
+	assert_output --regexp '^earlyguard [0-9]+\.[0-9]+\.[0-9]+$'
+}
+
+@test "config with no file prints every key with its default" {
+	rm -f "$CONF"
+	run eg config
+	assert_success
+	assert_line --regexp '^device=/dev/watchdog	# default$'
+	assert_line --regexp '^timeout=30s	# default$'
+	assert_line --regexp '^deadline=10m	# default$'
+	assert_line --regexp '^rescue=1m	# default$'
+	assert_line --regexp '^record=none	# default$'
+}
+
+@test "file then command line, last wins, sources shown" {
+	printf 'timeout=20s\ndeadline=5m\n' >"$CONF"
+	echo "earlyguard.deadline=2m earlyguard.deadline=3m quiet" >"$CMDLINE"
+	run eg config
+	assert_success
+	assert_line "timeout=20s	# file"
+	assert_line "deadline=3m	# kernel command line"
+}
+
+@test "config get prints durations in seconds for shell use" {
+	printf 'rootwait=1m30s\nmodules="virtio_blk ext4"\n' >"$CONF"
+	run eg config get rootwait
+	assert_success
+	assert_output "90"
+	run eg config get modules
+	assert_output "virtio_blk,ext4"
+	run eg config get ROOTWAIT
+	assert_output "90"
+}
+
+@test "config get: unknown key and missing key are usage errors" {
+	run eg config get nosuchkey
+	assert_equal "$status" 100
+	assert_output --partial "unknown key 'nosuchkey'"
+	run eg config get
+	assert_equal "$status" 100
+}
+
+@test "config check: clean file passes" {
+	printf '# comment\ntimeout=10s\ndriver=i6300esb\n' >"$CONF"
+	run eg config check
+	assert_success
+	assert_output "configuration ok"
+}
+
+@test "config check: every bad line and word is named, exit 1, good values stay" {
+	printf 'timeout=banana\nnonsense_key=1\nno equals here\ndeadline=5m\n' >"$CONF"
+	echo "earlyguard.deadline=-5 earlyguard.bogus=1 earlyguard.timeout=99999h" >"$CMDLINE"
+	run eg config check
+	assert_failure 1
+	assert_output --partial "$CONF:1: timeout: invalid value \"banana\""
+	assert_output --partial "$CONF:2: unknown key 'nonsense_key'"
+	assert_output --partial "$CONF:3: expected KEY=value"
+	assert_output --partial "kernel command line: earlyguard.deadline=-5: deadline: invalid value"
+	assert_output --partial "keeping 5m"
+	assert_output --partial "kernel command line: earlyguard.bogus=1: unknown key 'bogus'"
+	assert_output --partial "earlyguard.timeout=99999h"
+	assert_output --partial "6 problems"
+	run eg config get deadline
+	assert_output "300"
+	run eg config get timeout
+	assert_output "30"
+}
+
+@test "an unreadable config file is reported, defaults used" {
+	mkdir "$BATS_TEST_TMPDIR/dir.conf"
+	run "$EG" -c "$BATS_TEST_TMPDIR/dir.conf" --cmdline "$CMDLINE" config check
+	assert_failure 1
+	assert_output --partial "unable to read"
+}
+
+@test "a binary file as config: refused line by line, no crash" {
+	head -c 4096 /dev/urandom >"$CONF"
+	run eg config check
+	assert_failure 1
+	run eg config get timeout
+	assert_success
+}
+
+@test "modprobe of a module not in modules.dep fails clearly" {
+	run eg modprobe eg_no_such_module_xyz
+	assert_failure 1
+	assert_output --partial "modprobe eg_no_such_module_xyz:"
+	assert_output --partial "modules.dep"
+}
+
+@test "record: nothing configured, empty device, then what rescue wrote" {
+	run eg record
+	assert_failure 1
+	assert_output --partial "no record device configured"
+	truncate -s 1024 "$BATS_TEST_TMPDIR/rec"
+	run eg record "$BATS_TEST_TMPDIR/rec"
+	assert_failure 1
+	assert_output --partial "holds no boot record"
+	printf 'record=%s\nrescue=0\n' "$BATS_TEST_TMPDIR/rec" >"$CONF"
+	run eg rescue root device /dev/vdx did not appear
+	assert_success
+	run eg record
+	assert_success
+	assert_line "event=reboot"
+	assert_line "reason=rescue: root device /dev/vdx did not appear"
+}
+
+@test "rescue with window 0: says why, reboots at once" {
+	echo "earlyguard.rescue=0" >"$CMDLINE"
+	start=$SECONDS
+	run eg rescue "no root= on the kernel command line"
+	assert_success
+	assert_output --partial "rescue: no root= on the kernel command line"
+	assert_output --partial "rebooting: rescue: no root= on the kernel command line"
+	assert_output --partial "test build: reboot suppressed"
+	[ $((SECONDS - start)) -le 2 ]
+}
+
+@test "rescue: the shell exiting ends the window early and reboots" {
+	echo "earlyguard.rescue=30s" >"$CMDLINE"
+	start=$SECONDS
+	run eg rescue "testing" </dev/null
+	assert_success
+	assert_output --partial "a shell is open on the console for 30s"
+	assert_output --partial "rescue: the shell exited"
+	assert_output --partial "rebooting: rescue: testing"
+	[ $((SECONDS - start)) -le 5 ]
+}
+
+@test "rescue: an idle shell is ended at the window and the machine reboots" {
+	echo "earlyguard.rescue=2s" >"$CMDLINE"
+	mkfifo "$BATS_TEST_TMPDIR/in"
+	# hold the fifo open so the shell waits for input that never comes
+	sleep 30 >"$BATS_TEST_TMPDIR/in" &
+	holder=$!
+	start=$SECONDS
+	run eg rescue "idle" <"$BATS_TEST_TMPDIR/in"
+	kill "$holder"
+	assert_success
+	assert_output --partial "rescue: rebooting in 2s (idle)"
+	assert_output --partial "rebooting: rescue: idle"
+	refute_output --partial "the shell exited"
+	elapsed=$((SECONDS - start))
+	[ "$elapsed" -ge 1 ] && [ "$elapsed" -le 5 ]
+}
+
+@test "rescue: the guard's deadline shortens the window" {
+	export EARLYGUARD_RUN="$BATS_TEST_TMPDIR/run"
+	mkdir -p "$EARLYGUARD_RUN"
+	echo "earlyguard.rescue=1h" >"$CMDLINE"
+	# a guard whose deadline is 2 s from now (CLOCK_BOOTTIME ms)
+	now_ms=$(awk '{ printf "%d", $1 * 1000 }' /proc/uptime)
+	printf 'stage=initramfs\ndeadline_at_ms=%d\n' $((now_ms + 2000)) >"$EARLYGUARD_RUN/state"
+	mkfifo "$BATS_TEST_TMPDIR/in"
+	sleep 30 >"$BATS_TEST_TMPDIR/in" &
+	holder=$!
+	start=$SECONDS
+	run eg rescue "deadline first" <"$BATS_TEST_TMPDIR/in"
+	kill "$holder"
+	assert_success
+	assert_output --partial "the initramfs deadline comes first"
+	refute_output --partial "for 1h;"
+	[ $((SECONDS - start)) -le 5 ]
+}
+
+@test "log lines also reach the kernel log (EARLYGUARD_KMSG seam)" {
+	echo "earlyguard.rescue=0" >"$CMDLINE"
+	run eg rescue "to the log"
+	assert_success
+	run cat "$EARLYGUARD_KMSG"
+	assert_output --partial "<3>earlyguard: rescue: to the log"
+	assert_output --partial "<3>earlyguard: rebooting: rescue: to the log"
+}

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# Installs what building and testing earlyguard needs, from Debian 12's
+# packages only.  Needs root (uses sudo when run as a user).
+set -euo pipefail
+
+packages=(
+	make gcc libc6-dev              # host build and unit tests (ASan/UBSan)
+	libklibc-dev klibc-utils        # the shipped static binary (klcc)
+	busybox-static kmod e2fsprogs   # images: busybox, depmod, mkfs.ext4 -d
+	linux-image-amd64               # the kernel and modules the images boot
+	qemu-system-x86                 # the boot matrix (TCG, i6300esb)
+	bats bats-support bats-assert   # CLI tests
+	shellcheck                      # lint
+)
+
+sudo=
+if [ "$(id -u)" -ne 0 ]; then
+	command -v sudo >/dev/null || { echo "test/deps.sh: run as root (no sudo here)" >&2; exit 1; }
+	sudo=sudo
+fi
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -q
+$sudo apt-get install -y -q --no-install-recommends "${packages[@]}"

@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# Lint: run shellcheck on every shell file (POSIX sh for the initramfs,
+# bash for tooling) and check that every source file carries an SPDX
+# header.  Prints TAP.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+mapfile -t files < <(git ls-files --cached --others --exclude-standard |
+	while read -r f; do
+		[ -f "$f" ] || continue
+		case "$f" in
+		*.sh | *.bats | .ci/run | init/init | images/rootfs-init | images/fault-hook) echo "$f" ;;
+		*) head -n1 "$f" | grep -qE '^#!.*\b(sh|bash)\b' && echo "$f" ;;
+		esac
+	done | sort -u)
+
+n=0
+failed=0
+echo "1..$((${#files[@]} + 1))"
+for f in "${files[@]}"; do
+	n=$((n + 1))
+	if out=$(shellcheck -x "$f" 2>&1); then
+		echo "ok $n - shellcheck $f"
+	else
+		echo "not ok $n - shellcheck $f"
+		printf '%s\n' "$out" | sed 's/^/# /'
+		failed=$((failed + 1))
+	fi
+done
+
+n=$((n + 1))
+missing=$(git ls-files --cached --others --exclude-standard -- src init images test hooks \
+	modules boot grub man Makefile .ci |
+	while read -r f; do
+		[ -f "$f" ] || continue
+		case "$f" in *.md | */corpus/*) continue ;; esac
+		head -n 3 "$f" | grep -q 'SPDX-License-Identifier: GPL-2.0-or-later' || echo "$f"
+	done)
+if [ -z "$missing" ]; then
+	echo "ok $n - every source file has an SPDX header"
+else
+	echo "not ok $n - every source file has an SPDX header"
+	printf '# missing: %s\n' $missing
+	failed=$((failed + 1))
+fi
+[ "$failed" -eq 0 ]
