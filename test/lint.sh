@@ -42,7 +42,7 @@ if [ -z "$missing" ]; then
 	echo "ok $n - every source file has an SPDX header"
 else
 	echo "not ok $n - every source file has an SPDX header"
-	printf '# missing: %s\n' $missing
+	printf '%s\n' "$missing" | sed 's/^/# missing: /'
 	failed=$((failed + 1))
 fi
 [ "$failed" -eq 0 ]
