@@ -13,6 +13,7 @@ packages=(
 	qemu-system-x86                 # the boot matrix (TCG, i6300esb)
 	bats bats-support bats-assert   # CLI tests
 	shellcheck                      # lint
+	clang libclang-rt-14-dev        # libFuzzer targets
 )
 
 sudo=
