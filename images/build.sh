@@ -96,7 +96,9 @@ pick_kver() {
 	local -a found=()
 	for d in /lib/modules/*; do
 		k=${d##*/}
-		[[ -f $d/modules.dep && -f /boot/vmlinuz-$k ]] && found+=("$k")
+		if [[ -f $d/modules.dep && -f /boot/vmlinuz-$k ]]; then
+			found+=("$k")
+		fi
 	done
 	((${#found[@]})) || die "no /lib/modules/KVER with a matching /boot/vmlinuz-KVER (install linux-image-amd64)"
 	printf '%s\n' "${found[@]}" | sort -V | tail -n 1
@@ -116,7 +118,6 @@ need_tool gzip gzip
 need_tool depmod kmod
 need_tool mkfs.ext4 e2fsprogs
 need_tool debugfs e2fsprogs
-need_tool "$hostcc" gcc
 
 [[ -f $earlyguard_bin ]] ||
 	die "$earlyguard_bin not found: run 'make' first (or set EARLYGUARD_BIN)"
@@ -145,7 +146,8 @@ vmlinuz=/boot/vmlinuz-$kver
 need_file "$vmlinuz" "missing or unreadable (KVER=$kver)"
 need_file "$moddir/modules.dep" "missing or unreadable (KVER=$kver)"
 
-# initramfs.conf is KEY=value; the builder only needs driver= and modules=.
+# initramfs.conf is KEY=value; the builder only needs driver= and modules=
+# ("none" in either: nothing to load, e.g. a built-in driver).
 driver='' conf_modules=''
 while IFS= read -r line || [[ -n $line ]]; do
 	case $line in
@@ -154,19 +156,25 @@ while IFS= read -r line || [[ -n $line ]]; do
 	esac
 done <"$conf"
 [[ -n $driver ]] || die "$conf: no driver= line"
-IFS=, read -r -a wanted <<<"$conf_modules"
-wanted=("$driver" "${always_modules[@]}" "${wanted[@]}")
-for m in "${wanted[@]}"; do
+IFS=, read -r -a listed <<<"$conf_modules"
+wanted=("${always_modules[@]}")
+for m in "$driver" "${listed[@]}"; do
+	[[ $m != none ]] || continue
 	[[ $m =~ ^[A-Za-z0-9_-]+$ ]] || die "$conf: bad module name '$m'"
+	wanted+=("$m")
 done
 
 # --- mkcpio ------------------------------------------------------------------
 
 if [[ ! -x $mkcpio || $images/mkcpio.c -nt $mkcpio ]]; then
+	need_tool "$hostcc" gcc
 	mkdir -p "${mkcpio%/*}"
-	"$hostcc" -std=c11 -O2 -Wall -Wextra -Werror -o "$mkcpio.tmp" "$images/mkcpio.c" ||
+	# A private temporary name: parallel builds may race here.
+	if ! "$hostcc" -std=c11 -O2 -Wall -Wextra -Werror -o "$mkcpio.tmp.$$" "$images/mkcpio.c" ||
+		! mv -f "$mkcpio.tmp.$$" "$mkcpio"; then
+		rm -f "$mkcpio.tmp.$$"
 		die "unable to compile $images/mkcpio.c"
-	mv -f "$mkcpio.tmp" "$mkcpio"
+	fi
 fi
 
 # --- work area ---------------------------------------------------------------

@@ -67,6 +67,7 @@ static struct entry *entries;
 static size_t n_entries, cap_entries;
 static unsigned long errors;
 
+__attribute__((format(printf, 2, 3)))
 static void spec_error(unsigned long line, const char *fmt, ...)
 {
 	va_list ap;
@@ -79,14 +80,15 @@ static void spec_error(unsigned long line, const char *fmt, ...)
 	errors++;
 }
 
-static void fatal(int code, const char *verb, const char *object)
+_Noreturn static void fatal(int code, const char *verb, const char *object)
 {
 	fprintf(stderr, "%s: fatal: unable to %s %s: %s\n", PROG, verb, object,
 		strerror(errno));
 	exit(code);
 }
 
-static void fatal_msg(int code, const char *fmt, ...)
+__attribute__((format(printf, 2, 3)))
+_Noreturn static void fatal_msg(int code, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -403,7 +405,7 @@ static const struct entry *first_named(struct entry *const *by_name, size_t n,
 static void check_tree(void)
 {
 	struct entry **by_name;
-	size_t i;
+	size_t i, first;
 
 	if (n_entries == 0)
 		return;
@@ -414,10 +416,12 @@ static void check_tree(void)
 		by_name[i] = &entries[i];
 	qsort(by_name, n_entries, sizeof(*by_name), cmp_name);
 
-	for (i = 1; i < n_entries; i++) {
-		if (!strcmp(by_name[i]->name, by_name[i - 1]->name))
+	for (i = 1, first = 0; i < n_entries; i++) {
+		if (strcmp(by_name[i]->name, by_name[first]->name))
+			first = i;
+		else
 			spec_error(by_name[i]->line, "duplicate path %s (first at line %lu)",
-				   by_name[i]->name, by_name[i - 1]->line);
+				   by_name[i]->name, by_name[first]->line);
 	}
 	for (i = 0; i < n_entries; i++) {
 		const struct entry *e = &entries[i];

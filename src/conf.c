@@ -453,18 +453,18 @@ int eg_conf_parse_file(struct eg_conf *c, const char *fname, const char *buf,
 			problems++;
 			continue;
 		}
-		if (n >= EG_LINE_MAX) {
-			report_fmt(report, ctx, where, "line longer than %d bytes; line ignored",
-				   EG_LINE_MAX - 1);
-			problems++;
-			continue;
-		}
 		{
 			size_t i = 0;
 			while (i < n && (line[i] == ' ' || line[i] == '\t'))
 				i++;
 			if (i == n || line[i] == '#')
-				continue;
+				continue; /* blank or comment, however long */
+		}
+		if (n >= EG_LINE_MAX) {
+			report_fmt(report, ctx, where, "line longer than %d bytes; line ignored",
+				   EG_LINE_MAX - 1);
+			problems++;
+			continue;
 		}
 		msg = parse_line(line, n, key, sizeof key, val, sizeof val);
 		if (msg) {

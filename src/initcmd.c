@@ -165,9 +165,11 @@ int eg_cmd_init(const struct eg_opts *o, int argc, char **argv)
 
 	r = eg_wdt_open(&ga.wdt, ga.conf.device, ga.conf.timeout_s, &step);
 	if (r == 0) {
-		char note[64] = "";
+		char note[80] = "";
 
-		if (ga.wdt.timeout_refused)
+		if (ga.wdt.timeout_unknown)
+			snprintf(note, sizeof note, " (driver neither sets nor reports it: assumed)");
+		else if (ga.wdt.timeout_refused)
 			snprintf(note, sizeof note, " (asked for %lus: refused by the driver)",
 				 (unsigned long)ga.conf.timeout_s);
 		else if (ga.wdt.timeout_s != ga.conf.timeout_s)
@@ -183,6 +185,8 @@ int eg_cmd_init(const struct eg_opts *o, int argc, char **argv)
 		       (long long)(t_conf - ga.armed_ms), (long long)(t_driver - t_conf),
 		       (long long)(t_armed - t_driver));
 		report_bootstatus(&ga.wdt);
+		if (ga.wdt.first_pet_err)
+			eg_log_sys(EG_ERR, "pet", ga.conf.device, -ga.wdt.first_pet_err);
 	} else {
 		snprintf(ga.wdt_note, sizeof ga.wdt_note, "unable to %s %s: %s", step,
 			 ga.conf.device, strerror(-r));

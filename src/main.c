@@ -22,7 +22,7 @@ static const char usage_text[] =
 	"  init [REAL_INIT [ARGS]]  initramfs: mount /proc /sys /dev /run, load the\n"
 	"                           watchdog driver, arm it, start the guard, then exec\n"
 	"                           REAL_INIT (or return so the calling /init goes on)\n"
-	"  rescue REASON            instead of an emergency shell: say why, open a shell\n"
+	"  rescue REASON...         instead of an emergency shell: say why, open a shell\n"
 	"                           on the console for the rescue window, then reboot\n"
 	"  modprobe MODULE...       load modules and their dependencies (modules.dep),\n"
 	"                           with MODULE.param=value from the kernel command line\n"
@@ -35,9 +35,10 @@ static const char usage_text[] =
 	"  -c CONF         configuration file (default /etc/earlyguard.conf)\n"
 	"  --cmdline FILE  kernel command line source (default /proc/cmdline)\n"
 	"  -h, --help      this text\n"
+	"  --version       print the version\n"
 	"\n"
-	"Exit codes: 0 ok, 1 refused or failed, 99 timeout, 100 usage, 111 system call\n"
-	"failed.  See earlyguard(8) and earlyguard.conf(5).\n";
+	"Exit codes: 0 ok, 1 refused or failed, 100 usage, 111 system call failed.\n"
+	"See earlyguard(8) and earlyguard.conf(5).\n";
 
 static int usage(const char *why)
 {
@@ -151,8 +152,11 @@ static int cmd_record(const struct eg_opts *o, int argc, char **argv)
 		return EG_EXIT_FAIL;
 	}
 	err = eg_record_resolve(spec, path, sizeof path);
-	if (err == 0)
-		err = eg_record_read(path, &r);
+	if (err != 0) {
+		fprintf(stderr, "earlyguard: record: device %s not found: %s\n", spec, strerror(-err));
+		return EG_EXIT_FAIL;
+	}
+	err = eg_record_read(path, &r);
 	if (err == -ENOENT) {
 		fprintf(stderr, "earlyguard: record: %s holds no boot record\n", spec);
 		return EG_EXIT_FAIL;
@@ -179,10 +183,16 @@ int main(int argc, char **argv)
 			printf("earlyguard %s\n", EG_VERSION);
 			return EG_EXIT_OK;
 		}
-		if (strcmp(argv[i], "-c") == 0 && i + 1 < argc) {
-			o.conf_path = argv[++i];
-		} else if (strcmp(argv[i], "--cmdline") == 0 && i + 1 < argc) {
-			o.cmdline_path = argv[++i];
+		if (strcmp(argv[i], "-c") == 0 || strcmp(argv[i], "--cmdline") == 0) {
+			char why[EG_MSG_MAX];
+			if (i + 1 >= argc) {
+				snprintf(why, sizeof why, "option %s needs a FILE", argv[i]);
+				return usage(why);
+			}
+			if (argv[i][1] == 'c')
+				o.conf_path = argv[++i];
+			else
+				o.cmdline_path = argv[++i];
 		} else if (strcmp(argv[i], "--") == 0) {
 			i++;
 			break;

@@ -138,9 +138,13 @@ int eg_load_conf(struct eg_conf *c, const char *conf_path, const char *cmdline_p
 	eg_conf_defaults(c);
 	n = eg_read_file(conf_path, buf, sizeof buf, &trunc);
 	if (n >= 0) {
+		if (trunc) {
+			/* never apply a line cut in two: stop at the last whole one */
+			char *nl = memrchr(buf, '\n', (size_t)n);
+			n = nl ? nl - buf + 1 : 0;
+			report(&l, conf_path, "file larger than 16 KiB; lines past the limit are ignored");
+		}
 		eg_conf_parse_file(c, conf_path, buf, (size_t)n, report, &l);
-		if (trunc)
-			report(&l, conf_path, "file larger than 16 KiB; the rest is ignored");
 	} else if (n != -ENOENT) {
 		char msg[EG_MSG_MAX];
 		snprintf(msg, sizeof msg, "unable to read: %s; using defaults", strerror((int)-n));
@@ -224,21 +228,28 @@ void eg_reboot(const char *reason)
 	if (pid < 0) {
 		eg_log_sys(EG_ERR, "fork", "the reboot helper", errno);
 	} else {
-		int st;
+		bool ended = false;
+		int st = 0;
 		/* A hung filesystem can block sync for ever: wait a bounded time. */
 		while (eg_now_ms() - start < EG_SYNC_BOUND_MS) {
 			pid_t r = waitpid(pid, &st, WNOHANG);
-			if (r == pid || (r < 0 && errno != EINTR))
+			if (r == pid || (r < 0 && errno != EINTR)) {
+				ended = r == pid;
 				break;
+			}
 			eg_sleep_ms(50);
 		}
 #ifdef EG_NO_REBOOT
-		if (waitpid(pid, &st, WNOHANG) == pid)
+		if (ended)
 			_exit(EG_EXIT_OK);
 #endif
+		if (ended)
+			eg_log(EG_ERR, "the reboot helper exited (status %d): reboot refused; trying again",
+			       WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+		else
+			eg_log(EG_ERR, "sync and reboot did not finish within %ds; rebooting without sync",
+			       EG_SYNC_BOUND_MS / 1000);
 	}
-	eg_log(EG_ERR, "reboot did not happen within %ds; rebooting without sync",
-	       EG_SYNC_BOUND_MS / 1000);
 	for (;;) {
 		sys_reboot();
 		/* Still here: the hardware watchdog (no longer petted) resets us. */

@@ -25,8 +25,10 @@ int eg_load_conf(struct eg_conf *c, const char *conf_path, const char *cmdline_p
 		 char *cmdline, size_t cmdline_size, bool log);
 
 /* Reboot now: log why, sync and reboot from a child so a hung sync cannot
- * stop us; never returns.  The caller has stopped petting, so if the reboot
- * itself hangs the hardware watchdog resets the machine. */
+ * stop us; never returns.  When the guard calls it, petting has stopped, so
+ * a hung reboot ends in a hardware reset within one timeout.  When rescue
+ * calls it the guard still pets until its own deadline, which then bounds
+ * a hung reboot the same way. */
 void eg_reboot(const char *reason) __attribute__((noreturn));
 
 /* Guard state shared with rescue and status, in /run/earlyguard/

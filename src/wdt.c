@@ -21,9 +21,18 @@ static int xioctl(int fd, unsigned long req, void *arg)
 
 int eg_wdt_pet(int fd)
 {
-	int dummy = 0;
+	int dummy = 0, err = xioctl(fd, WDIOC_KEEPALIVE, &dummy);
 
-	return xioctl(fd, WDIOC_KEEPALIVE, &dummy);
+	/* Some drivers only take the write form of a ping; any byte but the
+	 * magic 'V' pings without arming the magic close. */
+	if (err == -ENOTTY || err == -EOPNOTSUPP || err == -EINVAL) {
+		ssize_t n;
+		do
+			n = write(fd, "", 1);
+		while (n < 0 && errno == EINTR);
+		err = n == 1 ? 0 : n < 0 ? -errno : -EIO;
+	}
+	return err;
 }
 
 int eg_wdt_set_timeout(int fd, uint32_t *timeout_s)
@@ -68,27 +77,22 @@ int eg_wdt_open(struct eg_wdt *w, const char *dev, uint32_t timeout_s, const cha
 		if (xioctl(w->fd, WDIOC_GETTIMEOUT, &t) == 0 && t > 0) {
 			w->timeout_s = (uint32_t)t;
 		} else {
-			/* We cannot know when it bites; refuse to guess. */
-			*step = "read the timeout of";
-			err = -EOPNOTSUPP;
-			goto fail;
+			/* It is running and we cannot learn when it bites: closing
+			 * it would reset the machine on every boot.  Keep it and
+			 * pet often enough for any timeout of 2 s or more. */
+			w->timeout_unknown = true;
+			w->timeout_s = EG_WDT_UNKNOWN_TIMEOUT_S;
 		}
 	}
 	if (xioctl(w->fd, WDIOC_GETBOOTSTATUS, &bs) == 0) {
 		w->bootstatus = (uint32_t)bs;
 		w->have_bootstatus = true;
 	}
-	err = eg_wdt_pet(w->fd);
-	if (err != 0) {
-		*step = "pet";
-		goto fail;
-	}
+	/* A failed first ping is reported; the guard keeps trying, and if
+	 * pings never work the hardware resets the machine, as it would if
+	 * we closed it now. */
+	w->first_pet_err = eg_wdt_pet(w->fd);
 	return 0;
-fail:
-	/* Closing without the magic 'V' leaves it running: the safe side. */
-	close(w->fd);
-	w->fd = -1;
-	return err;
 }
 
 void eg_wdt_bootstatus_text(uint32_t bits, char *buf, size_t size)

@@ -221,3 +221,35 @@ eg() {
 	assert_output --partial "<3>earlyguard: rescue: to the log"
 	assert_output --partial "<3>earlyguard: rebooting: rescue: to the log"
 }
+
+@test "a config file over 16 KiB: a line cut at the limit is not applied" {
+	{
+		# 16383 bytes are read: the cut falls after "timeout=3" of "timeout=300"
+		printf 'timeout=20\n'
+		head -c $((16383 - 11 - 9 - 1)) /dev/zero | tr '\0' '#'
+		printf '\ntimeout=300\n'
+	} >"$CONF"
+	run eg config check
+	assert_failure 1
+	assert_output --partial "larger than 16 KiB"
+	run eg config get timeout
+	assert_output "20"
+}
+
+@test "record: a device that does not exist is 'not found', not 'empty'" {
+	run eg record "$BATS_TEST_TMPDIR/nonexistent"
+	assert_failure 1
+	assert_output --partial "not found"
+	run eg record PARTLABEL=eg-no-such-label
+	assert_failure 1
+	assert_output --partial "not found"
+}
+
+@test "-c and --cmdline without a FILE are usage errors that say so" {
+	run "$EG" -c
+	assert_equal "$status" 100
+	assert_output --partial "option -c needs a FILE"
+	run "$EG" --cmdline
+	assert_equal "$status" 100
+	assert_output --partial "option --cmdline needs a FILE"
+}
