@@ -33,8 +33,10 @@ EG_POLL=0.2
 
 # The command line every boot starts with; scenarios add root= and their
 # earlyguard.* keys. No "quiet": earlyguard's /dev/kmsg markers must reach
-# the serial console.
+# the serial console. (These and EG_SEEN_AT are used by the scenario files.)
+# shellcheck disable=SC2034
 EG_BASE_APPEND="console=ttyS0 earlyguard.driver=i6300esb earlyguard.device=/dev/watchdog earlyguard.record=/dev/vdb"
+# shellcheck disable=SC2034
 EG_ROOT_ARGS="root=/dev/vda rootfstype=ext4"
 
 # Per-boot state, set by eg_boot and eg_await_exit.
@@ -50,6 +52,7 @@ EG_T_START=0         # host cs, just before QEMU was started
 EG_T_EXIT=0          # host cs, just after QEMU exited
 EG_RC=               # exit status of timeout(1) running QEMU
 EG_OUTCOME=          # watchdog | reboot | stopped | timeout | poweroff | killed | error
+# shellcheck disable=SC2034
 EG_SEEN_AT=0         # host cs when eg_await last saw its marker
 EG_BOOTS=()          # "pidfile exitfile wrapperpid" of every boot started
 
@@ -109,13 +112,14 @@ eg_build_qmp() {
 		return 0
 	fi
 	mkdir -p "$(dirname "$EG_QMP")" || return 1
-	"${HOSTCC:-${CC:-cc}}" -std=c11 -O2 -Wall -Wextra -Werror \
-		-o "$EG_QMP.tmp.$$" "$EG_QMP_SRC" &&
-		mv -f "$EG_QMP.tmp.$$" "$EG_QMP" || {
+	# Build under a temporary name: scenarios run in parallel may race.
+	if ! "${HOSTCC:-${CC:-cc}}" -std=c11 -O2 -Wall -Wextra -Werror \
+		-o "$EG_QMP.tmp.$$" "$EG_QMP_SRC" ||
+		! mv -f "$EG_QMP.tmp.$$" "$EG_QMP"; then
 		rm -f "$EG_QMP.tmp.$$"
 		echo "qemu matrix: cannot build $EG_QMP from $EG_QMP_SRC" >&2
 		return 1
-	}
+	fi
 }
 
 # eg_preflight: the images and tools exist; builds the QMP client.
@@ -180,7 +184,7 @@ eg_initrd() {
 eg_boot() {
 	local n=$1 limit=$2 append=$3 sfx=
 	[ "$n" = 1 ] || sfx=.$n
-	[ -n "$EG_INITRD" ] || eg_initrd || return 1
+	[ -n "$EG_INITRD" ] || eg_initrd '' || return 1
 
 	EG_CONSOLE=$EG_WORK/console$sfx.log
 	EG_QMPLOG=$EG_WORK/qmp$sfx.log
@@ -191,7 +195,7 @@ eg_boot() {
 	local sock=$EG_SOCKDIR/qmp$sfx.sock
 	rm -f "$EG_CONSOLE" "$EG_QMPLOG" "$EG_QEMULOG" "$EG_EXITF" "$EG_PIDF" \
 		"$sock" "$EG_CTL"
-	EG_RC= EG_OUTCOME= EG_T_EXIT=0
+	EG_RC='' EG_OUTCOME='' EG_T_EXIT=0
 
 	local args=(
 		"$EG_QEMU" -accel tcg -m 256 -smp 1 -nodefaults -display none
@@ -215,7 +219,7 @@ eg_boot() {
 		# QEMU waits (wait=on) until the logger has connected, so no
 		# event can be missed.
 		"$EG_QMP" "$sock" "$EG_QMPLOG" 2>>"$EG_QEMULOG" &
-		qmp_pid=$!
+		qmp_pid=$! t_exit=0
 		timeout -k 5 "$limit" "${args[@]}" </dev/null >>"$EG_QEMULOG" 2>&1 &
 		echo "$!" >"$EG_PIDF"
 		wait "$!"
@@ -383,6 +387,17 @@ eg_ktime() {
 		}') || return 1
 	[ -n "$t" ] || return 1
 	echo "$t"
+}
+
+# eg_start_ktime: the guest time at which earlyguard init started: the
+# timestamp of its "armed" line less the "armed in N ms" it reports (the
+# initramfs deadline is counted from that start).
+eg_start_ktime() {
+	local t ms
+	t=$(eg_ktime "earlyguard: armed ") || return 1
+	ms=$(eg_lines "earlyguard: armed " | sed -n 's/.*armed in \([0-9]*\)ms.*/\1/p' | head -n 1)
+	[ -n "$ms" ] || return 1
+	awk -v t="$t" -v ms="$ms" 'BEGIN { printf "%.3f\n", t - ms / 1000 }'
 }
 
 # eg_check_guest LABEL FROM TO LO HI: the guest time from the first line

@@ -21,6 +21,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -292,6 +293,8 @@ int main(int argc, char **argv)
 		usage();
 	}
 	sock = argv[1];
+	/* QEMU may go away at any moment: a write error, not a silent death. */
+	signal(SIGPIPE, SIG_IGN);
 
 	if (logpath) {
 		logfd = open(logpath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC,
