@@ -50,11 +50,11 @@ static void write_state(struct guard_ctx *c)
 		eg_wdt_bootstatus_text(w->bootstatus, bs, sizeof bs);
 	snprintf(buf, sizeof buf,
 		 "pid=%ld\nstage=%s\nwatchdog=%s\ndevice=%s\nidentity=%s\ntimeout=%lu\n"
-		 "pet_interval_ms=%lld\narmed_at_ms=%lld\ndeadline_at_ms=%lld\n"
+		 "pet_interval_ms=%lld\nstarted_at_ms=%lld\ndeadline_at_ms=%lld\n"
 		 "switched_at_ms=%lld\nbootstatus=%s\nprevious_boot=%s\nwatchdog_note=%s\n",
 		 (long)getpid(), eg_stage_name(c->g.stage), w->fd >= 0 ? "armed" : "none",
 		 c->a->conf.device, w->fd >= 0 ? w->identity : "", (unsigned long)w->timeout_s,
-		 (long long)c->g.pet_every_ms, (long long)c->g.armed_ms,
+		 (long long)c->g.pet_every_ms, (long long)c->g.started_ms,
 		 (long long)(c->g.stage == EG_STAGE_INITRAMFS ? c->g.deadline_ms : 0),
 		 (long long)c->g.switched_ms, bs, c->previous, c->a->wdt_note);
 	err = eg_write_atomic(eg_run_path("state"), buf, strlen(buf), 0644);
@@ -185,7 +185,7 @@ void eg_guard_run(struct eg_guard_args *a)
 		c.root_dev = st.st_dev;
 		c.root_ino = st.st_ino;
 	}
-	eg_guard_init(&c.g, a->armed_ms, a->wdt.fd >= 0 ? a->wdt.timeout_s : a->conf.timeout_s,
+	eg_guard_init(&c.g, a->started_ms, a->wdt.fd >= 0 ? a->wdt.timeout_s : a->conf.timeout_s,
 		      a->conf.deadline_s, a->wdt.fd >= 0);
 	snprintf(pid, sizeof pid, "%ld\n", (long)getpid());
 	nul = eg_write_atomic(eg_run_path("guard.pid"), pid, strlen(pid), 0644);
@@ -212,16 +212,16 @@ void eg_guard_run(struct eg_guard_args *a)
 		}
 		if (act.entered_rootfs) {
 			enter_new_root(&c);
-			eg_log(EG_NOTICE, "switch_root seen %lld.%03llds after arming; guarding the new root",
-			       (long long)((now - c.g.armed_ms) / 1000),
-			       (long long)((now - c.g.armed_ms) % 1000));
+			eg_log(EG_NOTICE, "switch_root seen %lld.%03llds after earlyguard init started; guarding the new root",
+			       (long long)((now - c.g.started_ms) / 1000),
+			       (long long)((now - c.g.started_ms) % 1000));
 			write_state(&c);
 			record_event(&c, "rootfs", "");
 		}
 		record_poll(&c, now);
 		if (act.reboot) {
 			snprintf(reason, sizeof reason,
-				 "initramfs deadline: root not reached within %lus of arming",
+				 "initramfs deadline: no switch_root within %lus of earlyguard init starting",
 				 (unsigned long)a->conf.deadline_s);
 			write_state(&c);
 			record_event(&c, "reboot", reason);

@@ -13,7 +13,7 @@ void eg_guard_init(struct eg_guard *g, int64_t now, uint32_t timeout_s,
 {
 	g->stage = EG_STAGE_INITRAMFS;
 	g->has_wdt = has_wdt;
-	g->armed_ms = now;
+	g->started_ms = now;
 	g->deadline_ms = now + (int64_t)deadline_s * 1000;
 	g->pet_every_ms = eg_pet_interval_ms(timeout_s);
 	g->last_pet_ms = now; /* arming pets once */

@@ -26,7 +26,7 @@ enum eg_event {
 struct eg_guard {
 	enum eg_stage stage;
 	bool has_wdt;
-	int64_t armed_ms;
+	int64_t started_ms;
 	int64_t deadline_ms; /* absolute CLOCK_BOOTTIME ms */
 	int64_t pet_every_ms;
 	int64_t last_pet_ms;

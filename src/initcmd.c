@@ -145,7 +145,7 @@ int eg_cmd_init(const struct eg_opts *o, int argc, char **argv)
 	int r;
 
 	memset(&ga, 0, sizeof ga);
-	ga.armed_ms = eg_now_ms();
+	ga.started_ms = eg_now_ms();
 	ga.wdt.fd = -1;
 	ga.argv0 = o->argv0;
 
@@ -181,8 +181,8 @@ int eg_cmd_init(const struct eg_opts *o, int argc, char **argv)
 		       "armed in %lldms (mounts and config %lldms, driver %lldms, device %lldms)",
 		       ga.conf.device, ga.wdt.identity, (unsigned long)ga.wdt.timeout_s, note,
 		       (long long)eg_pet_interval_ms(ga.wdt.timeout_s),
-		       (unsigned long)ga.conf.deadline_s, (long long)(t_armed - ga.armed_ms),
-		       (long long)(t_conf - ga.armed_ms), (long long)(t_driver - t_conf),
+		       (unsigned long)ga.conf.deadline_s, (long long)(t_armed - ga.started_ms),
+		       (long long)(t_conf - ga.started_ms), (long long)(t_driver - t_conf),
 		       (long long)(t_armed - t_driver));
 		report_bootstatus(&ga.wdt);
 		if (ga.wdt.first_pet_err)

@@ -19,7 +19,7 @@ int eg_cmd_rescue(const struct eg_opts *o, const char *reason);
 struct eg_guard_args {
 	struct eg_conf conf;
 	struct eg_wdt wdt; /* fd < 0 without a watchdog */
-	int64_t armed_ms;
+	int64_t started_ms;
 	char *argv0;       /* rewritten to start with '@' */
 	int ready_fd;      /* one byte written once the guard runs */
 	char wdt_note[EG_MSG_MAX]; /* why there is no watchdog, for status */

@@ -54,12 +54,12 @@ echo
 echo "== 2. the initramfs hangs before mounting root (fault injected by the test image)"
 eg_boot 2 90 "$EG_BASE_APPEND $EG_ROOT_ARGS $keys eg_fault=hang" 2>>"$EG_WORK/harness.log"
 eg_await "EG-TEST: hang injected" 40 || die "no hang injected"
-echo "   hung; the guard's deadline is ${DEADLINE}s after arming..."
+echo "   hung; the guard's deadline is ${DEADLINE}s after earlyguard init started..."
 eg_await_exit $((DEADLINE + 30)) || die "no reboot within the deadline"
 show
-a=$(eg_ktime "earlyguard: armed ")
+a=$(eg_start_ktime)
 b=$(eg_ktime "earlyguard: rebooting: ")
-echo "   -> QEMU ended by a guest $EG_OUTCOME $(eg_sub "$b" "$a")s after arming (guest time)"
+echo "   -> QEMU ended by a guest $EG_OUTCOME $(eg_sub "$b" "$a")s after earlyguard init started (guest time)"
 
 echo
 echo "== 3. the next boot reports why the previous one ended"
