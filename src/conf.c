@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "conf.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -28,27 +29,33 @@ const struct eg_keydef eg_keys[EG_K_COUNT] = {
 			  "modules the project's init loads before looking for root"},
 };
 
+/* Where each key lives in struct eg_conf. */
+#define FIELD(f) {offsetof(struct eg_conf, f), sizeof(((struct eg_conf *)0)->f)}
+static const struct {
+	size_t off, size;
+} fields[EG_K_COUNT] = {
+	[EG_K_DEVICE] = FIELD(device),     [EG_K_DRIVER] = FIELD(driver),
+	[EG_K_TIMEOUT] = FIELD(timeout_s), [EG_K_DEADLINE] = FIELD(deadline_s),
+	[EG_K_RESCUE] = FIELD(rescue_s),   [EG_K_PANIC] = FIELD(panic_s),
+	[EG_K_RECORD] = FIELD(record),     [EG_K_ROOTWAIT] = FIELD(rootwait_s),
+	[EG_K_MODULES] = FIELD(modules),
+};
+#undef FIELD
+
 static uint32_t *duration_field(struct eg_conf *c, int key)
 {
-	switch (key) {
-	case EG_K_TIMEOUT: return &c->timeout_s;
-	case EG_K_DEADLINE: return &c->deadline_s;
-	case EG_K_RESCUE: return &c->rescue_s;
-	case EG_K_PANIC: return &c->panic_s;
-	case EG_K_ROOTWAIT: return &c->rootwait_s;
-	default: return NULL;
-	}
+	return (uint32_t *)((char *)c + fields[key].off);
 }
 
 static char *text_field(struct eg_conf *c, int key, size_t *size)
 {
-	switch (key) {
-	case EG_K_DEVICE: *size = sizeof c->device; return c->device;
-	case EG_K_DRIVER: *size = sizeof c->driver; return c->driver;
-	case EG_K_MODULES: *size = sizeof c->modules; return c->modules;
-	case EG_K_RECORD: *size = sizeof c->record; return c->record;
-	default: *size = 0; return NULL;
-	}
+	*size = fields[key].size;
+	return (char *)c + fields[key].off;
+}
+
+uint32_t eg_conf_seconds(const struct eg_conf *c, int key)
+{
+	return *(const uint32_t *)((const char *)c + fields[key].off);
 }
 
 void eg_conf_defaults(struct eg_conf *c)
@@ -290,18 +297,12 @@ int eg_conf_set(struct eg_conf *c, int key, const char *value,
 
 void eg_conf_format(const struct eg_conf *c, int key, char *buf, size_t size)
 {
-	struct eg_conf *mc = (struct eg_conf *)c; /* field lookups only read */
-	size_t fsize;
-	const char *text;
-
 	if (size == 0)
 		return;
-	if (eg_keys[key].type == EG_T_DURATION) {
-		eg_fmt_duration(buf, size, *duration_field(mc, key));
-		return;
-	}
-	text = text_field(mc, key, &fsize);
-	snprintf(buf, size, "%s", text ? text : "");
+	if (eg_keys[key].type == EG_T_DURATION)
+		eg_fmt_duration(buf, size, eg_conf_seconds(c, key));
+	else
+		snprintf(buf, size, "%s", (const char *)c + fields[key].off);
 }
 
 /* ---- the configuration file ---- */

@@ -59,6 +59,8 @@ int eg_conf_lookup(const char *name, size_t len);
  * and which value stays in force.  Returns 0 or -1. */
 int eg_conf_set(struct eg_conf *c, int key, const char *value,
 		enum eg_source src, char *err, size_t errlen);
+/* The value of a duration key, in seconds. */
+uint32_t eg_conf_seconds(const struct eg_conf *c, int key);
 /* The value of key as text, in the form the parser accepts. */
 void eg_conf_format(const struct eg_conf *c, int key, char *buf, size_t size);
 

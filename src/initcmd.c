@@ -26,6 +26,73 @@
 #define EG_DEVWAIT_BOUND_MS 2000  /* its device node appearing */
 #define EG_READY_BOUND_MS 2000    /* the guard reporting it runs */
 
+/*
+ * A driver's init can hang in the kernel: load from a child so that only
+ * the child hangs, and stop waiting at end_ms.  0 when loaded; -ETIMEDOUT
+ * (the child is left stuck in the kernel) or -1 with why filled.
+ */
+static int load_in_child(const char *name, const char *cmdline, int64_t end_ms,
+			 char *why, size_t whylen)
+{
+	struct pollfd pf;
+	size_t got = 0;
+	bool done = false;
+	int pfd[2], st = 0;
+	pid_t pid;
+
+	why[0] = '\0';
+	if (pipe(pfd) != 0) {
+		snprintf(why, whylen, "unable to create a pipe: %s", strerror(errno));
+		return -1;
+	}
+	pid = fork();
+	if (pid == 0) {
+		int r;
+		close(pfd[0]);
+		r = eg_modprobe(name, cmdline, why, whylen);
+		if (r != 0)
+			eg_write_all(pfd[1], why, strlen(why));
+		_exit(r == 0 ? 0 : 1);
+	}
+	close(pfd[1]);
+	if (pid < 0) {
+		snprintf(why, whylen, "unable to fork: %s", strerror(errno));
+		close(pfd[0]);
+		return -1;
+	}
+	/* the child's reason arrives on the pipe; EOF means it finished */
+	pf.fd = pfd[0];
+	pf.events = POLLIN;
+	while (!done) {
+		int64_t left = end_ms - eg_now_ms();
+		int r;
+
+		if (left <= 0)
+			break;
+		r = poll(&pf, 1, (int)(left > 1000 ? 1000 : left));
+		if (r < 0 && errno != EINTR)
+			break;
+		if (r > 0) {
+			ssize_t k = read(pfd[0], why + got, whylen - 1 - got);
+			if (k > 0)
+				got += (size_t)k;
+			else if (k == 0)
+				done = true;
+		}
+	}
+	why[got] = '\0';
+	close(pfd[0]);
+	if (!done)
+		return -ETIMEDOUT;
+	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
+	if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
+		return 0;
+	if (why[0] == '\0')
+		snprintf(why, whylen, "load failed");
+	return -1;
+}
+
 int eg_load_modules(const char *list, const char *cmdline, int64_t bound_ms)
 {
 	int64_t end = eg_now_ms() + bound_ms;
@@ -34,8 +101,7 @@ int eg_load_modules(const char *list, const char *cmdline, int64_t bound_ms)
 	for (const char *p = list; *p;) {
 		char name[EG_MODNAME_MAX], why[EG_MSG_MAX];
 		size_t n = strcspn(p, ",");
-		int pfd[2];
-		pid_t pid;
+		int r;
 
 		if (n == 0 || n >= sizeof name) {
 			p += n + (p[n] == ',');
@@ -44,67 +110,14 @@ int eg_load_modules(const char *list, const char *cmdline, int64_t bound_ms)
 		memcpy(name, p, n);
 		name[n] = '\0';
 		p += n + (p[n] == ',');
-		/* A driver's init can hang in the kernel: load from a child so
-		 * that only the child hangs, and stop waiting at the bound. */
-		if (pipe(pfd) != 0) {
-			eg_log_sys(EG_ERR, "create a pipe for loading", name, errno);
+		r = load_in_child(name, cmdline, end, why, sizeof why);
+		if (r == -ETIMEDOUT) {
+			eg_log(EG_ERR, "loading module %s did not finish within %llds; going on without it",
+			       name, (long long)bound_ms / 1000);
 			failures++;
-			continue;
-		}
-		pid = fork();
-		if (pid == 0) {
-			int r;
-			close(pfd[0]);
-			r = eg_modprobe(name, cmdline, why, sizeof why);
-			if (r != 0)
-				eg_write_all(pfd[1], why, strlen(why));
-			_exit(r == 0 ? 0 : 1);
-		}
-		close(pfd[1]);
-		if (pid < 0) {
-			eg_log_sys(EG_ERR, "fork to load module", name, errno);
-			close(pfd[0]);
+		} else if (r != 0) {
+			eg_log(EG_ERR, "module %s: %s", name, why);
 			failures++;
-			continue;
-		}
-		{
-			struct pollfd pf = {pfd[0], POLLIN, 0};
-			size_t got = 0;
-			int st = 0;
-			bool done = false;
-
-			why[0] = '\0';
-			while (!done) {
-				int64_t left = end - eg_now_ms();
-				int r;
-
-				if (left <= 0)
-					break;
-				r = poll(&pf, 1, (int)(left > 1000 ? 1000 : left));
-				if (r < 0 && errno != EINTR)
-					break;
-				if (r > 0) {
-					ssize_t k = read(pfd[0], why + got, sizeof why - 1 - got);
-					if (k > 0)
-						got += (size_t)k;
-					else if (k == 0)
-						done = true; /* child closed: it finished */
-				}
-			}
-			why[got] = '\0';
-			close(pfd[0]);
-			if (!done) {
-				eg_log(EG_ERR, "loading module %s did not finish within %llds; going on without it",
-				       name, (long long)bound_ms / 1000);
-				failures++;
-				continue; /* the child stays stuck in the kernel */
-			}
-			while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
-				;
-			if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
-				eg_log(EG_ERR, "module %s: %s", name, why[0] ? why : "load failed");
-				failures++;
-			}
 		}
 	}
 	return failures;

@@ -83,10 +83,7 @@ static int cmd_config(const struct eg_opts *o, int argc, char **argv)
 		}
 		/* durations in plain seconds, for shell arithmetic */
 		if (eg_keys[k].type == EG_T_DURATION) {
-			uint32_t *secs[] = {[EG_K_TIMEOUT] = &c.timeout_s, [EG_K_DEADLINE] = &c.deadline_s,
-					    [EG_K_RESCUE] = &c.rescue_s, [EG_K_PANIC] = &c.panic_s,
-					    [EG_K_ROOTWAIT] = &c.rootwait_s};
-			printf("%lu\n", (unsigned long)*secs[k]);
+			printf("%lu\n", (unsigned long)eg_conf_seconds(&c, k));
 		} else {
 			eg_conf_format(&c, k, val, sizeof val);
 			printf("%s\n", val);

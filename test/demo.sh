@@ -16,15 +16,7 @@ set -uo pipefail
 
 TIMEOUT=4
 DEADLINE=20
-EG_WORK=$EG_BUILD/demo
-EG_SOCKDIR=$(mktemp -d "${TMPDIR:-/tmp}/egd.XXXXXX")
-trap 'eg_kill_all; rm -rf "$EG_SOCKDIR"' EXIT
-rm -rf "$EG_WORK"
-mkdir -p "$EG_WORK"
-: >"$EG_WORK/failures"
-: >"$EG_WORK/measure.txt"
-eg_preflight 2>>"$EG_WORK/harness.log" || { echo "demo: run 'make images' first" >&2; exit 1; }
-truncate -s 1M "$EG_WORK/state.img"
+eg_standalone "$EG_BUILD/demo" || exit 1
 keys="earlyguard.timeout=${TIMEOUT}s earlyguard.deadline=${DEADLINE}s"
 
 show() { # show the console lines of interest so far

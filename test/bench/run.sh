@@ -35,15 +35,7 @@ printf '%-44s %8d bytes\n' "whole test initramfs (busybox, 14 modules):" \
 	"$(stat -c %s "$EG_INITRAMFS")"
 
 # time to armed, in the guest
-EG_WORK=$out/boots
-EG_SOCKDIR=$(mktemp -d "${TMPDIR:-/tmp}/egb.XXXXXX")
-trap 'eg_kill_all; rm -rf "$EG_SOCKDIR"' EXIT
-rm -rf "$EG_WORK"
-mkdir -p "$EG_WORK"
-: >"$EG_WORK/failures"
-: >"$EG_WORK/measure.txt"
-eg_preflight 2>>"$EG_WORK/harness.log" || { echo "bench: preflight failed (make images?)"; exit 1; }
-truncate -s 1M "$EG_WORK/state.img"
+eg_standalone "$out/boots" || exit 1
 
 times=()
 for i in $(seq 1 "$boots"); do

@@ -420,6 +420,24 @@ eg_expect_outcome() {
 		eg_fail "outcome '$EG_OUTCOME', expected '$1' (qemu rc $EG_RC)"
 }
 
+# eg_standalone DIR: set up a work dir for a script that boots VMs outside
+# eg_scenario (the demo, the bench): a fresh DIR with an empty record disk,
+# a socket dir, the tools built, and every VM ended on exit.  Fails with a
+# message if the images are missing.
+eg_standalone() {
+	EG_WORK=$1
+	EG_SOCKDIR=$(mktemp -d "${TMPDIR:-/tmp}/egs.XXXXXX") || return 1
+	# shellcheck disable=SC2064 # expand EG_SOCKDIR now
+	trap "eg_kill_all; rm -rf '$EG_SOCKDIR'" EXIT
+	rm -rf "$EG_WORK"
+	mkdir -p "$EG_WORK" || return 1
+	: >"$EG_WORK/failures"
+	: >"$EG_WORK/measure.txt"
+	eg_preflight 2>>"$EG_WORK/harness.log" ||
+		{ echo "$(tail -n 1 "$EG_WORK/harness.log") (run 'make images')" >&2; return 1; }
+	truncate -s 1M "$EG_WORK/state.img"
+}
+
 # ---- the scenario ----
 
 # eg_scenario ID DESCRIPTION FUNCTION: run FUNCTION in a fresh work dir
