@@ -26,14 +26,17 @@ STRIP ?= strip
 
 B := build
 SRCS := main.c clock.c log.c util.c conf.c guard_logic.c record.c wdt.c \
-	modload.c mounts.c initcmd.c guard.c rescue.c
+	modload.c mounts.c initcmd.c guard.c rescue.c daemon_logic.c daemon.c \
+	ctl.c handoff.c
 HDRS := $(wildcard src/*.h)
 
 WARN := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wwrite-strings -Wvla
 # klibc's stdlib.h defines abs() itself, which -Wshadow flags; the host
 # build keeps -Wshadow for our code.
 CSTD := -std=c11
-KCFLAGS ?= -Os
+KCFLAGS ?= -Os -ffunction-sections -fdata-sections
+# no page-aligned padding between code and data segments: ~8 KiB smaller
+KLDFLAGS ?= -Wl,--gc-sections -Wl,-z,noseparate-code
 HOSTCFLAGS ?= -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
 	-fno-sanitize-recover=all
 HOSTDEFS := -D_GNU_SOURCE -DEG_NO_REBOOT
@@ -57,7 +60,7 @@ $(B)/klibc/%.o: src/%.c $(HDRS) | $(B)/klibc
 	$(Q)$(KLCC) $(CSTD) $(WARN) -Wno-shadow $(KCFLAGS) -c -o $@ $<
 $(B)/earlyguard: $(KOBJS)
 	$(call msg,LINK,$@)
-	$(Q)$(KLCC) -static -o $@.unstripped $(KOBJS)
+	$(Q)$(KLCC) -static $(KLDFLAGS) -o $@.unstripped $(KOBJS)
 	$(Q)$(STRIP) -o $@ $@.unstripped
 
 # ---- the host build for tests ----

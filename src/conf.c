@@ -27,6 +27,22 @@ const struct eg_keydef eg_keys[EG_K_COUNT] = {
 			   "how long the project's init waits for the root device"},
 	[EG_K_MODULES] = {"modules", EG_T_MODLIST, 0, 0, "",
 			  "modules the project's init loads before looking for root"},
+	[EG_K_HANDOFF_TIMEOUT] = {"handoff_timeout", EG_T_DURATION, 0, 24 * H, "5m",
+				  "after switch_root, reboot unless the daemon takes over (0: off)"},
+	[EG_K_CONFIRM_TIMEOUT] = {"confirm_timeout", EG_T_DURATION, 0, 7 * 24 * H, "10m",
+				  "reboot unless `earlyguard disarm` confirms the boot (0: off)"},
+	[EG_K_CHECKIN_INTERVAL] = {"checkin_interval", EG_T_DURATION, 0, 7 * 24 * H, "0",
+				   "once armed, `earlyguard checkin` is due this often (0: off)"},
+	[EG_K_CHECKIN_GRACE] = {"checkin_grace", EG_T_DURATION, 10, 24 * H, "5m",
+				"after a missed check-in and a network restart, reboot after this"},
+	[EG_K_NETWORK_RESTART] = {"network_restart", EG_T_COMMAND, 0, 0, "",
+				  "command run (sh -c) when a check-in is missed"},
+	[EG_K_SHUTDOWN_TIMEOUT] = {"shutdown_timeout", EG_T_DURATION, 10, H, "10m",
+				   "watchdog timeout while shutting down"},
+	[EG_K_REBOOT_COMMAND] = {"reboot_command", EG_T_COMMAND, 0, 0, "/sbin/reboot",
+				 "how the daemon asks the init system to reboot"},
+	[EG_K_STATE_DIR] = {"state_dir", EG_T_PATH, 0, 0, "/var/lib/earlyguard",
+			    "persistent state of the daemon"},
 };
 
 /* Where each key lives in struct eg_conf. */
@@ -39,6 +55,14 @@ static const struct {
 	[EG_K_RESCUE] = FIELD(rescue_s),   [EG_K_PANIC] = FIELD(panic_s),
 	[EG_K_RECORD] = FIELD(record),     [EG_K_ROOTWAIT] = FIELD(rootwait_s),
 	[EG_K_MODULES] = FIELD(modules),
+	[EG_K_HANDOFF_TIMEOUT] = FIELD(handoff_s),
+	[EG_K_CONFIRM_TIMEOUT] = FIELD(confirm_s),
+	[EG_K_CHECKIN_INTERVAL] = FIELD(checkin_s),
+	[EG_K_CHECKIN_GRACE] = FIELD(checkin_grace_s),
+	[EG_K_NETWORK_RESTART] = FIELD(network_restart),
+	[EG_K_SHUTDOWN_TIMEOUT] = FIELD(shutdown_s),
+	[EG_K_REBOOT_COMMAND] = FIELD(reboot_command),
+	[EG_K_STATE_DIR] = FIELD(state_dir),
 };
 #undef FIELD
 
@@ -215,6 +239,9 @@ static void allowed(int key, char *buf, size_t size)
 	case EG_T_RECORD:
 		snprintf(buf, size, "a device path, PARTLABEL=name, or none");
 		break;
+	case EG_T_COMMAND:
+		snprintf(buf, size, "one line of printable text (a command for sh -c), or none");
+		break;
 	}
 }
 
@@ -253,6 +280,25 @@ int eg_conf_set(struct eg_conf *c, int key, const char *value,
 		if (!norm_modlist(value, tmp, size, why, sizeof why))
 			break;
 		eg_copy(text, size, tmp);
+		c->source[key] = src;
+		return 0;
+	case EG_T_COMMAND:
+		text = text_field(c, key, &size);
+		if (strlen(value) >= size) {
+			snprintf(why, sizeof why, "commands are limited to %zu characters", size - 1);
+			break;
+		}
+		{
+			const char *p = value;
+			for (; *p; p++)
+				if ((unsigned char)*p < ' ' || *p == 0x7f)
+					break;
+			if (*p) {
+				snprintf(why, sizeof why, "control characters are not allowed");
+				break;
+			}
+		}
+		eg_copy(text, size, strcmp(value, "none") == 0 ? "" : value);
 		c->source[key] = src;
 		return 0;
 	case EG_T_RECORD:
@@ -431,7 +477,7 @@ int eg_conf_parse_file(struct eg_conf *c, const char *fname, const char *buf,
 		       size_t len, eg_report_fn report, void *ctx)
 {
 	char where[EG_PATH_MAX + 16], key[64], val[EG_LINE_MAX], err[EG_MSG_MAX];
-	char known[160];
+	char known[400];
 	int problems = 0;
 	unsigned lineno = 0;
 	size_t pos = 0;
@@ -552,7 +598,7 @@ int eg_conf_parse_cmdline(struct eg_conf *c, const char *cmdline,
 {
 	static const char prefix[] = "earlyguard.";
 	const size_t plen = sizeof prefix - 1;
-	char err[EG_MSG_MAX], known[160];
+	char err[EG_MSG_MAX], known[400];
 	struct eg_word w;
 	int problems = 0, r;
 

@@ -23,10 +23,18 @@ enum eg_key {
 	EG_K_RECORD,
 	EG_K_ROOTWAIT,
 	EG_K_MODULES,
+	EG_K_HANDOFF_TIMEOUT,
+	EG_K_CONFIRM_TIMEOUT,
+	EG_K_CHECKIN_INTERVAL,
+	EG_K_CHECKIN_GRACE,
+	EG_K_NETWORK_RESTART,
+	EG_K_SHUTDOWN_TIMEOUT,
+	EG_K_REBOOT_COMMAND,
+	EG_K_STATE_DIR,
 	EG_K_COUNT
 };
 
-enum eg_type { EG_T_DURATION, EG_T_PATH, EG_T_MODLIST, EG_T_RECORD };
+enum eg_type { EG_T_DURATION, EG_T_PATH, EG_T_MODLIST, EG_T_RECORD, EG_T_COMMAND };
 
 enum eg_source { EG_SRC_DEFAULT, EG_SRC_FILE, EG_SRC_CMDLINE };
 
@@ -45,7 +53,11 @@ struct eg_conf {
 	char driver[EG_LIST_MAX];  /* comma-separated module names */
 	char modules[EG_LIST_MAX]; /* comma-separated module names */
 	char record[EG_PATH_MAX];  /* "" (none), /path, or PARTLABEL=name */
+	char network_restart[EG_PATH_MAX]; /* sh -c command, "" for none */
+	char reboot_command[EG_PATH_MAX];
+	char state_dir[EG_PATH_MAX];
 	uint32_t timeout_s, deadline_s, rescue_s, panic_s, rootwait_s;
+	uint32_t handoff_s, confirm_s, checkin_s, checkin_grace_s, shutdown_s;
 	enum eg_source source[EG_K_COUNT];
 };
 

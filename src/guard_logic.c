@@ -9,8 +9,9 @@ int64_t eg_pet_interval_ms(uint32_t timeout_s)
 }
 
 void eg_guard_init(struct eg_guard *g, int64_t now, uint32_t timeout_s,
-		   uint32_t deadline_s, bool has_wdt)
+		   uint32_t deadline_s, uint32_t handoff_s, bool has_wdt)
 {
+	g->handoff_ms = (int64_t)handoff_s * 1000;
 	g->stage = EG_STAGE_INITRAMFS;
 	g->has_wdt = has_wdt;
 	g->started_ms = now;
@@ -41,7 +42,12 @@ struct eg_action eg_guard_step(struct eg_guard *g, int64_t now, enum eg_event ev
 		g->switched_ms = now;
 		a.entered_rootfs = true;
 	}
-	if (g->stage == EG_STAGE_INITRAMFS && now >= g->deadline_ms) {
+	if (g->stage == EG_STAGE_INITRAMFS && now >= g->deadline_ms)
+		a.why = EG_G_DEADLINE;
+	else if (g->stage == EG_STAGE_ROOTFS && g->handoff_ms &&
+		 now >= g->switched_ms + g->handoff_ms)
+		a.why = EG_G_HANDOFF;
+	if (a.why != EG_G_NONE) {
 		g->stage = EG_STAGE_REBOOTING;
 		a.reboot = true;
 		a.wake_ms = now + 1000;
@@ -55,6 +61,8 @@ struct eg_action eg_guard_step(struct eg_guard *g, int64_t now, enum eg_event ev
 	if (g->stage == EG_STAGE_INITRAMFS) {
 		a.wake_ms = min64(a.wake_ms, g->deadline_ms);
 		a.wake_ms = min64(a.wake_ms, now + EG_SWITCH_POLL_MS);
+	} else if (g->handoff_ms) {
+		a.wake_ms = min64(a.wake_ms, g->switched_ms + g->handoff_ms);
 	}
 	return a;
 }

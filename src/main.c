@@ -5,6 +5,7 @@
  * its result to the exit codes of earlyguard(8).
  */
 #include "conf.h"
+#include "ctl.h"
 #include "modload.h"
 #include "record.h"
 #include "roles.h"
@@ -29,6 +30,15 @@ static const char usage_text[] =
 	"  config [get KEY|check]   print the configuration in force (file, then kernel\n"
 	"                           command line), one key, or check it (exit 1 on problems)\n"
 	"  record [DEVICE]          print the newest boot record\n"
+	"\n"
+	"  daemon [-d FD]           the rootfs service: takes the watchdog from the\n"
+	"                           initramfs guard, holds the boot to its deadlines;\n"
+	"                           readiness: READY=1 to $NOTIFY_SOCKET, or a newline on FD\n"
+	"  disarm                   confirm this boot (clears the confirm deadline)\n"
+	"  checkin [--disable]      check in; the first check-in arms the check-in deadline\n"
+	"  status [--json]          watchdog, handoff, deadlines, why this boot happened\n"
+	"  reboot --reason TEXT     orderly reboot under the watchdog\n"
+	"  shutdown begin|done      shutdown hooks: first and last thing of any shutdown\n"
 	"  version                  print the version\n"
 	"\n"
 	"Options:\n"
@@ -37,7 +47,8 @@ static const char usage_text[] =
 	"  -h, --help      this text\n"
 	"  --version       print the version\n"
 	"\n"
-	"Exit codes: 0 ok, 1 refused or failed, 100 usage, 111 system call failed.\n"
+	"Exit codes: 0 ok, 1 refused or failed, 2 daemon unreachable, 99 timeout,\n"
+	"100 usage, 111 system call failed.\n"
 	"See earlyguard(8) and earlyguard.conf(5).\n";
 
 static int usage(const char *why)
@@ -168,6 +179,83 @@ static int cmd_record(const struct eg_opts *o, int argc, char **argv)
 	return EG_EXIT_OK;
 }
 
+static int cmd_daemon(const struct eg_opts *o, int argc, char **argv)
+{
+	uint64_t fd = 0;
+
+	if (argc == 1)
+		return eg_cmd_daemon(o, -1);
+	if (argc == 3 && strcmp(argv[1], "-d") == 0 && eg_parse_u64(argv[2], &fd) && fd >= 3 &&
+	    fd < 1024)
+		return eg_cmd_daemon(o, (int)fd);
+	return usage("daemon takes at most -d FD (a notification fd, 3 or more)");
+}
+
+/* Operator commands: one request to the daemon over the control socket. */
+static int cmd_operator(const struct eg_opts *o, int argc, char **argv)
+{
+	char req[EG_CTL_MAX];
+	const char *verb = argv[0];
+
+	eg_log_init(false);
+	if (strcmp(verb, "disarm") == 0 && argc == 1)
+		return eg_ctl_call(verb, "DISARM", NULL, 0);
+	if (strcmp(verb, "checkin") == 0 && argc == 1)
+		return eg_ctl_call(verb, "CHECKIN", NULL, 0);
+	if (strcmp(verb, "checkin") == 0 && argc == 2 && strcmp(argv[1], "--disable") == 0)
+		return eg_ctl_call(verb, "CHECKIN-DISABLE", NULL, 0);
+	if (strcmp(verb, "status") == 0 && argc == 1)
+		return eg_ctl_call(verb, "STATUS", NULL, 0);
+	if (strcmp(verb, "status") == 0 && argc == 2 && strcmp(argv[1], "--json") == 0)
+		return eg_ctl_call(verb, "STATUS-JSON", NULL, 0);
+	if (strcmp(verb, "reboot") == 0 && argc == 3 && strcmp(argv[1], "--reason") == 0) {
+		if (argv[2][0] == '\0' || strlen(argv[2]) > EG_REASON_MAX - 20)
+			return usage("reboot --reason takes a non-empty TEXT of at most 180 characters");
+		for (const char *p = argv[2]; *p; p++)
+			if ((unsigned char)*p < ' ' || *p == 0x7f)
+				return usage("reboot --reason: TEXT must be printable, on one line");
+		snprintf(req, sizeof req, "REBOOT %s", argv[2]);
+		return eg_ctl_call(verb, req, NULL, 0);
+	}
+	if (strcmp(verb, "shutdown") == 0 && argc == 2 && strcmp(argv[1], "begin") == 0) {
+		int r = eg_ctl_call("shutdown begin", "SHUTDOWN-BEGIN", NULL, 0);
+		if (r == EG_EXIT_UNREACHABLE) {
+			/* No daemon to extend the watchdog: still record the start. */
+			struct eg_conf c;
+			char cmdline[EG_CMDLINE_MAX];
+			eg_load_conf(&c, o->conf_path, o->cmdline_path, cmdline, sizeof cmdline, false);
+			eg_record_append(c.record, "shutdown", "rootfs",
+					 "shutdown by the init system (no daemon)");
+		}
+		return r;
+	}
+	if (strcmp(verb, "shutdown") == 0 && argc == 2 && strcmp(argv[1], "done") == 0) {
+		/* The last hook: filesystems may be read-only, the daemon gone;
+		 * the boot record is written directly. */
+		struct eg_conf c;
+		char cmdline[EG_CMDLINE_MAX];
+		eg_load_conf(&c, o->conf_path, o->cmdline_path, cmdline, sizeof cmdline, false);
+		if (c.record[0] == '\0')
+			return EG_EXIT_OK;
+		return eg_record_append(c.record, "shutdown-done", "rootfs", NULL) == 0 ?
+			       EG_EXIT_OK : EG_EXIT_SYS;
+	}
+	if (strcmp(verb, "control-raw") == 0 && argc == 1) {
+		/* a test aid: stdin as one raw control message */
+		static char raw[128 * 1024];
+		size_t n = 0;
+		ssize_t k;
+		while (n < sizeof raw && (k = read(0, raw + n, sizeof raw - n)) > 0)
+			n += (size_t)k;
+		return eg_ctl_call(verb, NULL, raw, n);
+	}
+	{
+		char why[EG_MSG_MAX];
+		snprintf(why, sizeof why, "wrong arguments for %s (see earlyguard --help)", verb);
+		return usage(why);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	struct eg_opts o = {"/etc/earlyguard.conf", "/proc/cmdline", argv[0]};
@@ -223,6 +311,12 @@ int main(int argc, char **argv)
 		return cmd_config(&o, argc, argv);
 	if (strcmp(argv[0], "record") == 0)
 		return cmd_record(&o, argc, argv);
+	if (strcmp(argv[0], "daemon") == 0)
+		return cmd_daemon(&o, argc, argv);
+	if (strcmp(argv[0], "disarm") == 0 || strcmp(argv[0], "checkin") == 0 ||
+	    strcmp(argv[0], "status") == 0 || strcmp(argv[0], "reboot") == 0 ||
+	    strcmp(argv[0], "shutdown") == 0 || strcmp(argv[0], "control-raw") == 0)
+		return cmd_operator(&o, argc, argv);
 	if (strcmp(argv[0], "version") == 0) {
 		printf("earlyguard %s\n", EG_VERSION);
 		return EG_EXIT_OK;

@@ -167,13 +167,21 @@ void eg_record_describe(const struct eg_record *prev, bool watchdog_reset,
 		snprintf(buf, size, "%s", watchdog_reset ?
 			 "ended in a watchdog reset (no earlier record)" :
 			 "no record (first boot with this record device)");
+	} else if (strcmp(prev->event, "shutdown") == 0) {
+		snprintf(buf, size, "boot %lu: shutdown began (%s) but did not finish%s",
+			 (unsigned long)prev->boot, prev->reason[0] ? prev->reason : "no reason recorded",
+			 watchdog_reset ? "; the watchdog reset the machine" : "");
+	} else if (strcmp(prev->event, "shutdown-done") == 0) {
+		snprintf(buf, size, "boot %lu: shut down cleanly (%s)", (unsigned long)prev->boot,
+			 prev->reason[0] ? prev->reason : "no reason recorded");
 	} else if (strcmp(prev->event, "reboot") == 0) {
 		snprintf(buf, size, "boot %lu: earlyguard rebooted it: %s%s",
 			 (unsigned long)prev->boot, prev->reason,
 			 watchdog_reset ? "; the reboot did not finish and the watchdog reset the machine" : "");
 	} else if (watchdog_reset) {
-		snprintf(buf, size, "boot %lu: ended in a watchdog reset in the %s",
-			 (unsigned long)prev->boot, prev->stage);
+		snprintf(buf, size, "boot %lu: ended in a watchdog reset in the %s%s",
+			 (unsigned long)prev->boot, prev->stage,
+			 strcmp(prev->event, "confirmed") == 0 ? " after it was confirmed" : "");
 	} else {
 		snprintf(buf, size,
 			 "boot %lu: ended in the %s without a reboot by earlyguard "
@@ -289,4 +297,50 @@ int eg_record_write(const char *path, const struct eg_record *prev,
 	if (close(fd) != 0 && err == 0)
 		err = -errno;
 	return err;
+}
+
+int eg_record_append(const char *spec, const char *event, const char *stage,
+		     const char *reason)
+{
+	struct eg_record prev;
+	char path[EG_PATH_MAX];
+	bool have;
+	int err;
+
+	if (spec[0] == '\0')
+		return 0;
+	err = eg_record_resolve(spec, path, sizeof path);
+	if (err) {
+		eg_log_sys(EG_WARN, "find the boot record", spec, -err);
+		return err;
+	}
+	have = eg_record_read(path, &prev) == 0;
+	err = eg_record_write(path, have ? &prev : NULL, event, stage,
+			      reason ? reason : have ? prev.reason : "", false);
+	if (err)
+		eg_log_sys(EG_WARN, "write the boot record to", path, -err);
+	return err;
+}
+
+int eg_record_begin_boot(const char *spec, const char *stage, bool watchdog_reset,
+			 char *previous, size_t size, bool *clean)
+{
+	struct eg_record prev;
+	char path[EG_PATH_MAX];
+	bool have;
+	int err = eg_record_resolve(spec, path, sizeof path);
+
+	if (err)
+		return err;
+	err = eg_record_read(path, &prev);
+	have = err == 0;
+	if (err != 0 && err != -ENOENT)
+		eg_log_sys(EG_WARN, "read the boot record from", path, -err);
+	eg_record_describe(have ? &prev : NULL, watchdog_reset, previous, size);
+	*clean = !watchdog_reset && (!have || strcmp(prev.event, "reboot") == 0 ||
+				     strcmp(prev.event, "shutdown-done") == 0);
+	err = eg_record_write(path, have ? &prev : NULL, "boot", stage, "", true);
+	if (err)
+		eg_log_sys(EG_WARN, "write the boot record to", path, -err);
+	return err == -ENOENT ? -EIO : err;
 }

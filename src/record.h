@@ -17,7 +17,7 @@
 struct eg_record {
 	uint32_t seq;
 	uint32_t boot;     /* boots counted since the record was created */
-	char event[16];    /* boot | rootfs | reboot */
+	char event[16];    /* boot | rootfs | confirmed | shutdown | shutdown-done | reboot */
 	char stage[16];    /* the guard's stage when it was written */
 	char reason[EG_REASON_MAX];
 };
@@ -38,5 +38,13 @@ int eg_record_read(const char *path, struct eg_record *r);  /* 0, -ENOENT (empty
 int eg_record_write(const char *path, const struct eg_record *prev_or_null,
 		    const char *event, const char *stage, const char *reason,
 		    bool new_boot);
+/* The start of a boot: read how the previous one ended (into previous),
+ * then count this boot.  -ENOENT while the device is not there yet. */
+int eg_record_begin_boot(const char *spec, const char *stage, bool watchdog_reset,
+			 char *previous, size_t size, bool *clean);
+/* Resolve spec, read the newest record and write the next one.  reason
+ * NULL keeps the newest record's reason.  0, or -errno (logged here). */
+int eg_record_append(const char *spec, const char *event, const char *stage,
+		     const char *reason);
 
 #endif

@@ -68,20 +68,6 @@ static bool guard_deadline_left(int64_t now, int64_t *left_ms)
 	return true;
 }
 
-static void record_reboot(const struct eg_conf *c, const char *reason)
-{
-	struct eg_record prev;
-	char path[EG_PATH_MAX];
-	int err;
-
-	if (c->record[0] == '\0' || eg_record_resolve(c->record, path, sizeof path) != 0)
-		return;
-	err = eg_record_read(path, &prev);
-	err = eg_record_write(path, err == 0 ? &prev : NULL, "reboot", "initramfs", reason, false);
-	if (err)
-		eg_log_sys(EG_WARN, "write the boot record to", path, -err);
-}
-
 int eg_cmd_rescue(const struct eg_opts *o, const char *why)
 {
 	struct eg_conf conf;
@@ -136,6 +122,6 @@ int eg_cmd_rescue(const struct eg_opts *o, const char *why)
 	}
 	if (exited)
 		eg_log(EG_ERR, "rescue: the shell exited");
-	record_reboot(&conf, reason);
+	eg_record_append(conf.record, "reboot", "initramfs", reason);
 	eg_reboot(reason);
 }

@@ -29,6 +29,7 @@ int main(void)
 	test_guard();
 	test_record();
 	test_modload();
+	test_daemon();
 	printf("1..%d\n", unit_run);
 	return unit_failed ? 1 : 0;
 }

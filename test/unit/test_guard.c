@@ -2,6 +2,8 @@
 #include "unit.h"
 #include "guard_logic.h"
 
+void test_guard_handoff(void);
+
 static void intervals(void)
 {
 	CHECK_INT(eg_pet_interval_ms(4), 1000, "pet every quarter timeout (4s)");
@@ -16,7 +18,7 @@ static void basic(void)
 	struct eg_guard g;
 	struct eg_action a;
 
-	eg_guard_init(&g, 1000, 4, 60, true);
+	eg_guard_init(&g, 1000, 4, 60, 0, true);
 	a = eg_guard_step(&g, 1000, EG_EV_TICK);
 	CHECK(!a.pet && !a.reboot, "no pet right after arming (arming pets)");
 	CHECK_INT(a.wake_ms, 1000 + EG_SWITCH_POLL_MS, "initramfs wakes to look for switch_root");
@@ -44,7 +46,7 @@ static void switch_root(void)
 	struct eg_guard g;
 	struct eg_action a;
 
-	eg_guard_init(&g, 0, 4, 60, true);
+	eg_guard_init(&g, 0, 4, 60, 0, true);
 	a = eg_guard_step(&g, 5000, EG_EV_SWITCHED);
 	CHECK(a.entered_rootfs && g.stage == EG_STAGE_ROOTFS, "switch enters rootfs");
 	CHECK_INT(g.switched_ms, 5000, "switch time kept");
@@ -55,10 +57,10 @@ static void switch_root(void)
 	a = eg_guard_step(&g, 600000, EG_EV_TICK);
 	CHECK(!a.reboot && a.pet, "no deadline in the rootfs");
 
-	eg_guard_init(&g, 0, 4, 60, true);
+	eg_guard_init(&g, 0, 4, 60, 0, true);
 	a = eg_guard_step(&g, 60000, EG_EV_SWITCHED);
 	CHECK(a.entered_rootfs && !a.reboot, "switch seen at the deadline counts");
-	eg_guard_init(&g, 0, 4, 60, true);
+	eg_guard_init(&g, 0, 4, 60, 0, true);
 	eg_guard_step(&g, 60000, EG_EV_TICK);
 	a = eg_guard_step(&g, 60001, EG_EV_SWITCHED);
 	CHECK(!a.entered_rootfs && g.stage == EG_STAGE_REBOOTING,
@@ -71,7 +73,7 @@ static void no_watchdog(void)
 	struct eg_action a;
 	bool petted = false, early = false;
 
-	eg_guard_init(&g, 0, 4, 20, false);
+	eg_guard_init(&g, 0, 4, 20, 0, false);
 	for (int64_t t = 0; t < 20000; t += 100) {
 		a = eg_guard_step(&g, t, EG_EV_TICK);
 		petted |= a.pet;
@@ -81,7 +83,7 @@ static void no_watchdog(void)
 	CHECK(!petted, "nothing to pet without a watchdog");
 	a = eg_guard_step(&g, 20000, EG_EV_TICK);
 	CHECK(a.reboot, "software deadline still reboots without a watchdog");
-	eg_guard_init(&g, 0, 4, 20, false);
+	eg_guard_init(&g, 0, 4, 20, 0, false);
 	eg_guard_step(&g, 1, EG_EV_SWITCHED);
 	a = eg_guard_step(&g, 2, EG_EV_TICK);
 	CHECK(a.wake_ms > 2 && !a.pet, "rootfs without a watchdog sleeps long");
@@ -112,7 +114,7 @@ static void transitions(void)
 		struct eg_guard g;
 		struct eg_action a;
 
-		eg_guard_init(&g, 0, 4, 10, true);
+		eg_guard_init(&g, 0, 4, 10, 0, true);
 		g.stage = t[i].from;
 		a = eg_guard_step(&g, t[i].at, t[i].ev);
 		CHECK(g.stage == t[i].to && a.reboot == t[i].reboot, "%s + %s at %lldms -> %s%s",
@@ -133,7 +135,7 @@ static void late_wakeups(void)
 		uint32_t seed = timeout * 2654435761u;
 		bool stuck = false;
 
-		eg_guard_init(&g, 0, timeout, 30, true);
+		eg_guard_init(&g, 0, timeout, 30, 0, true);
 		eg_guard_step(&g, 0, EG_EV_SWITCHED);
 		while (now < 3600 * 1000) {
 			struct eg_action a = eg_guard_step(&g, now, EG_EV_TICK);
@@ -164,4 +166,29 @@ void test_guard(void)
 	no_watchdog();
 	transitions();
 	late_wakeups();
+	test_guard_handoff();
+}
+
+/* After switch_root, the daemon must take over within the handoff time. */
+void test_guard_handoff(void)
+{
+	struct eg_guard g;
+	struct eg_action a;
+
+	eg_guard_init(&g, 0, 4, 60, 15, true);
+	a = eg_guard_step(&g, 3000, EG_EV_SWITCHED);
+	CHECK(a.entered_rootfs && !a.reboot, "switch with a handoff deadline");
+	CHECK_INT(a.wake_ms, 4000, "wakes to pet before the handoff deadline");
+	a = eg_guard_step(&g, 17999, EG_EV_TICK);
+	CHECK(!a.reboot, "no reboot 1 ms before the handoff deadline");
+	CHECK_INT(a.wake_ms, 18000, "wakes at the handoff deadline");
+	a = eg_guard_step(&g, 18000, EG_EV_TICK);
+	CHECK(a.reboot && a.why == EG_G_HANDOFF && !a.pet, "reboot at switch + handoff, no pet");
+	eg_guard_init(&g, 0, 4, 20, 15, true);
+	a = eg_guard_step(&g, 20000, EG_EV_TICK);
+	CHECK(a.reboot && a.why == EG_G_DEADLINE, "the initramfs deadline says so");
+	eg_guard_init(&g, 0, 4, 20, 0, true);
+	eg_guard_step(&g, 1000, EG_EV_SWITCHED);
+	a = eg_guard_step(&g, 99 * 3600 * 1000LL, EG_EV_TICK);
+	CHECK(!a.reboot && a.pet, "handoff_timeout=0: the guard pets on in the rootfs");
 }

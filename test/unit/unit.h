@@ -34,5 +34,6 @@ void test_guard(void);
 void test_record(void);
 void test_modload(void);
 void test_util(void);
+void test_daemon(void);
 
 #endif
