@@ -138,7 +138,7 @@ start_daemon() {
 	run eg shutdown begin
 	assert_success
 	assert_output --partial "already shutting down (operator: kernel upgrade)"
-	run eg shutdown done
+	run eg shutdown "done"
 	assert_success
 	run eg record
 	assert_line "event=shutdown-done"
