@@ -5,11 +5,15 @@
 # build/images):
 #   vmlinuz             the installed Debian kernel, copied
 #   initramfs.img       gzip -9 newc cpio: /init, earlyguard, busybox, modules
-#   rootfs.img          64 MiB ext4 (label egroot) with the test /sbin/init
+#   rootfs.img          64 MiB ext4 (label egroot): busybox init with the
+#                       inittab of boot/inittab.example, earlyguard, dropbear
 #   test-overlay.cpio   uncompressed newc with the fault-injection hook
+#   test_ssh_key{,.pub} the client key the rootfs' users accept (ed25519)
+#   ssh_host_ed25519_key.pub  the rootfs' dropbear host key, public part
 #
 # No root, loop devices or network: the cpio archives come from our own
 # mkcpio, the ext4 image from mkfs.ext4 -d, ownership fixed with debugfs.
+# The SSH keys are made once and kept (never committed: build/ only).
 #
 # Environment overrides:
 #   EARLYGUARD_BIN  earlyguard binary        (default build/earlyguard)
@@ -17,6 +21,8 @@
 #   KVER            kernel version            (default: newest /lib/modules/*
 #                                               with a /boot/vmlinuz-*)
 #   BUSYBOX         static busybox            (default /bin/busybox)
+#   DROPBEAR        dropbear server for the rootfs, with its shared
+#                   libraries from ldd       (default /usr/sbin/dropbear)
 #   HOSTCC          compiler for build/tools/mkcpio (default cc)
 set -euo pipefail
 umask 022
@@ -54,15 +60,29 @@ outdir=$(abspath "${1:-$root/build/images}")
 earlyguard_bin=$(abspath "${EARLYGUARD_BIN:-$root/build/earlyguard}")
 init_src=$(abspath "${INIT_SRC:-$root/init/init}")
 busybox=${BUSYBOX:-/bin/busybox}
+dropbear=$(abspath "${DROPBEAR:-/usr/sbin/dropbear}")
 hostcc=${HOSTCC:-cc}
 conf=$images/initramfs.conf
-rootfs_init=$images/rootfs-init
 fault_hook=$images/fault-hook
 mkcpio=$root/build/tools/mkcpio
+inittab_example=$root/boot/inittab.example
+# The rootfs' files from images/: "SOURCE TARGET MODE".
+rootfs_files=(
+	"rootfs-rcS etc/init.d/rcS 0755"
+	"rootfs-eg-daemon etc/init.d/eg-daemon 0755"
+	"rootfs-rc-late etc/init.d/rc.late 0755"
+	"rootfs-test-shutdown etc/init.d/test-shutdown 0755"
+	"rootfs-earlyguard.conf etc/earlyguard.conf 0644"
+)
+rootfs_conf=$images/rootfs-earlyguard.conf
 
 # Always in the initramfs: the software watchdog is the fallback when the
 # configured driver finds no hardware.
 always_modules=(softdog)
+# In the rootfs: the watchdog drivers again (a real root has every module;
+# the daemon may look for its driver) and the network card, which rcS
+# loads when QEMU has one.
+rootfs_modules=(softdog virtio_net)
 
 rootfs_size=64M
 rootfs_label=egroot
@@ -118,6 +138,9 @@ need_tool gzip gzip
 need_tool depmod kmod
 need_tool mkfs.ext4 e2fsprogs
 need_tool debugfs e2fsprogs
+need_tool ldd libc-bin
+need_tool dropbearkey dropbear-bin
+need_tool ssh-keygen openssh-client
 
 [[ -f $earlyguard_bin ]] ||
 	die "$earlyguard_bin not found: run 'make' first (or set EARLYGUARD_BIN)"
@@ -127,8 +150,12 @@ need_file "$earlyguard_bin"
 need_file "$init_src"
 need_file "$busybox" "missing (install busybox-static)"
 need_file "$conf"
-need_file "$rootfs_init"
 need_file "$fault_hook"
+need_file "$inittab_example"
+need_file "$dropbear" "missing (install dropbear-bin)"
+for f in "${rootfs_files[@]}"; do
+	need_file "$images/${f%% *}"
+done
 need_static "$busybox"
 need_static "$earlyguard_bin"
 for f in "$earlyguard_bin" "$init_src" "$busybox" "$conf" "$fault_hook" "$outdir"; do
@@ -162,6 +189,13 @@ for m in "$driver" "${listed[@]}"; do
 	[[ $m != none ]] || continue
 	[[ $m =~ ^[A-Za-z0-9_-]+$ ]] || die "$conf: bad module name '$m'"
 	wanted+=("$m")
+done
+rootfs_driver=$(sed -n 's/^driver=//p' "$rootfs_conf" | tail -n 1)
+IFS=, read -r -a listed <<<"$rootfs_driver"
+for m in "${listed[@]}"; do
+	[[ $m != none ]] || continue
+	[[ $m =~ ^[A-Za-z0-9_-]+$ ]] || die "$rootfs_conf: bad module name '$m'"
+	rootfs_modules+=("$m")
 done
 
 # --- mkcpio ------------------------------------------------------------------
@@ -202,51 +236,65 @@ if [[ -r $moddir/modules.builtin ]]; then
 	done <"$moddir/modules.builtin"
 fi
 
-declare -A picked=()
-queue=()
-for m in "${wanted[@]}"; do
-	m=${m//-/_}
-	if [[ -z ${mod_path[$m]-} ]]; then
-		[[ -n ${builtin[$m]-} ]] && continue # built into the kernel: nothing to load
-		die "module $m not found in $moddir/modules.dep"
-	fi
-	queue+=("$m")
-done
-while ((${#queue[@]})); do
-	m=${queue[0]}
-	queue=("${queue[@]:1}")
-	[[ -z ${picked[$m]-} ]] || continue
-	picked[$m]=1
-	for dep in ${mod_deps[$m]}; do
-		modname "$dep"
-		dep=$REPLY
-		[[ -n ${mod_path[$dep]-} ]] || die "$moddir/modules.dep: $m needs $dep, which has no entry"
-		queue+=("$dep")
+# stage_modules DIR MODULE...: copy MODULE... and everything they depend on
+# into DIR/lib/modules/$kver and run depmod there.  Sets $staged to the
+# number of modules copied.
+stage_modules() {
+	local dir=$1 m dep rel
+	shift
+	local -A picked=()
+	local -a queue=()
+	for m in "$@"; do
+		m=${m//-/_}
+		if [[ -z ${mod_path[$m]-} ]]; then
+			[[ -n ${builtin[$m]-} ]] && continue # built into the kernel: nothing to load
+			die "module $m not found in $moddir/modules.dep"
+		fi
+		queue+=("$m")
 	done
-done
+	while ((${#queue[@]})); do
+		m=${queue[0]}
+		queue=("${queue[@]:1}")
+		[[ -z ${picked[$m]-} ]] || continue
+		picked[$m]=1
+		for dep in ${mod_deps[$m]}; do
+			modname "$dep"
+			dep=$REPLY
+			[[ -n ${mod_path[$dep]-} ]] || die "$moddir/modules.dep: $m needs $dep, which has no entry"
+			queue+=("$dep")
+		done
+	done
+
+	mkdir -p "$dir/lib/modules/$kver"
+	for m in "${!picked[@]}"; do
+		rel=${mod_path[$m]}
+		# The loaders in the images (finit_module, busybox modprobe)
+		# get plain .ko files; a compressed module would fail there,
+		# not here.
+		[[ $rel == *.ko ]] || die "$moddir/$rel is compressed; the images need uncompressed .ko"
+		mkdir -p "$dir/lib/modules/$kver/${rel%/*}"
+		cp "$moddir/$rel" "$dir/lib/modules/$kver/$rel"
+	done
+	# depmod -b wants the builtin lists (so modprobe knows what needs no
+	# loading) and modules.order (load order among aliases), cut to our
+	# subset.
+	for m in modules.builtin modules.builtin.modinfo; do
+		[[ ! -f $moddir/$m ]] || cp "$moddir/$m" "$dir/lib/modules/$kver/$m"
+	done
+	if [[ -f $moddir/modules.order ]]; then
+		for m in "${!picked[@]}"; do
+			printf '%s\n' "${mod_path[$m]}"
+		done >"$tmp/picked.list"
+		grep -Fx -f "$tmp/picked.list" "$moddir/modules.order" >"$dir/lib/modules/$kver/modules.order" || true
+	fi
+	depmod -b "$dir" "$kver" || die "depmod -b $dir $kver failed"
+	staged=${#picked[@]}
+}
 
 modstage=$tmp/modules
-mkdir -p "$modstage/lib/modules/$kver"
-for m in "${!picked[@]}"; do
-	rel=${mod_path[$m]}
-	# The loaders in the initramfs (finit_module, busybox modprobe) get
-	# plain .ko files; a compressed module would fail there, not here.
-	[[ $rel == *.ko ]] || die "$moddir/$rel is compressed; the initramfs needs uncompressed .ko"
-	mkdir -p "$modstage/lib/modules/$kver/${rel%/*}"
-	cp "$moddir/$rel" "$modstage/lib/modules/$kver/$rel"
-done
-# depmod -b wants the builtin lists (so modprobe knows what needs no
-# loading) and modules.order (load order among aliases), cut to our subset.
-for f in modules.builtin modules.builtin.modinfo; do
-	[[ ! -f $moddir/$f ]] || cp "$moddir/$f" "$modstage/lib/modules/$kver/$f"
-done
-if [[ -f $moddir/modules.order ]]; then
-	for m in "${!picked[@]}"; do
-		printf '%s\n' "${mod_path[$m]}"
-	done >"$tmp/picked.list"
-	grep -Fx -f "$tmp/picked.list" "$moddir/modules.order" >"$modstage/lib/modules/$kver/modules.order" || true
-fi
-depmod -b "$modstage" "$kver" || die "depmod -b $modstage $kver failed"
+staged=0
+stage_modules "$modstage" "${wanted[@]}"
+initramfs_modules=$staged
 
 # --- initramfs.img -------------------------------------------------------------
 
@@ -302,30 +350,173 @@ head -c "$pad" /dev/zero >>"$tmp/initramfs.img"
 } >"$tmp/test-overlay.spec"
 "$mkcpio" <"$tmp/test-overlay.spec" >"$tmp/test-overlay.cpio"
 
+# --- SSH keys: made once, kept in OUTDIR ---------------------------------------
+
+# The client key pair the tests log in with, accepted for root and op, and
+# dropbear's host key.  Kept across builds (a rebuilt image keeps its host
+# key); delete them to get new ones.
+test_key=$outdir/test_ssh_key
+host_key=$outdir/dropbear_ed25519_host_key
+if [[ ! -s $test_key || ! -s $test_key.pub ]]; then
+	ssh-keygen -q -t ed25519 -N '' -C earlyguard-test -f "$tmp/test_ssh_key" ||
+		die "ssh-keygen failed to make the test client key"
+	mv -f "$tmp/test_ssh_key.pub" "$test_key.pub"
+	mv -f "$tmp/test_ssh_key" "$test_key"
+fi
+if [[ ! -s $host_key ]]; then
+	dropbearkey -t ed25519 -f "$tmp/host_key" >"$tmp/dropbearkey.log" 2>&1 ||
+		die "dropbearkey failed: $(head -n 3 "$tmp/dropbearkey.log")"
+	chmod 0600 "$tmp/host_key"
+	mv -f "$tmp/host_key" "$host_key"
+fi
+# The public half, for a test that wants to check the host key.
+dropbearkey -y -f "$host_key" 2>/dev/null | grep '^ssh-ed25519 ' >"$tmp/host_key.pub" ||
+	die "dropbearkey -y -f $host_key gave no ssh-ed25519 public key"
+grep -q '^ssh-ed25519 ' "$test_key.pub" || die "$test_key.pub: not an ssh-ed25519 public key"
+
 # --- rootfs.img --------------------------------------------------------------------
 
 rootstage=$tmp/rootfs
-mkdir -p "$rootstage"/{bin,sbin,proc,sys,dev,run,tmp,etc,root}
-chmod 0755 "$rootstage"/{bin,sbin,dev,run,etc}
-chmod 0555 "$rootstage"/{proc,sys}
-chmod 1777 "$rootstage/tmp"
-chmod 0700 "$rootstage/root"
+mkdir -p "$rootstage"
+(
+	cd "$rootstage" &&
+		mkdir -p bin sbin usr/bin usr/sbin lib lib64 proc sys dev run tmp \
+			etc/init.d etc/dropbear root/.ssh home/op/.ssh var/lib/earlyguard \
+			var/log &&
+		: >var/log/lastlog &&
+		chmod 0555 proc sys &&
+		chmod 1777 tmp &&
+		chmod 0700 root root/.ssh home/op/.ssh var/lib/earlyguard &&
+		ln -s ../run var/run
+) || die "unable to lay out $rootstage"
+
+# busybox, with every applet where a real system has it (/sbin/init,
+# /sbin/reboot, /usr/bin/id, ...).  /sbin/init is busybox init: it reads
+# /etc/inittab.
+mapfile -t applet_paths < <("$busybox" --list-full 2>/dev/null)
+((${#applet_paths[@]} > 100)) ||
+	die "$busybox --list-full gave ${#applet_paths[@]} applets; it must list full paths"
 cp "$busybox" "$rootstage/bin/busybox"
-for a in "${applets[@]}"; do
-	[[ $a == busybox ]] || ln -s busybox "$rootstage/bin/$a"
+for a in "${applet_paths[@]}"; do
+	case $a in
+	bin/busybox | */*/*/* | /* | *..*) continue ;;
+	*/*) ;;
+	*) continue ;; # linuxrc: a top-level name, not needed
+	esac
+	case $a in
+	bin/*) ln -s busybox "$rootstage/$a" ;;
+	*/*/*) ln -s ../../bin/busybox "$rootstage/$a" ;;
+	*) ln -s ../bin/busybox "$rootstage/$a" ;;
+	esac
 done
+[[ -L $rootstage/sbin/init && -L $rootstage/sbin/reboot ]] ||
+	die "$busybox has no init or reboot applet"
 cp "$earlyguard_bin" "$rootstage/sbin/earlyguard"
-cp "$rootfs_init" "$rootstage/sbin/init"
-chmod 0755 "$rootstage/bin/busybox" "$rootstage/sbin/earlyguard" "$rootstage/sbin/init"
+chmod 0755 "$rootstage/bin/busybox" "$rootstage/sbin/earlyguard"
+
+for f in "${rootfs_files[@]}"; do
+	read -r src dst mode <<<"$f"
+	cp "$images/$src" "$rootstage/$dst"
+	chmod "$mode" "$rootstage/$dst"
+done
+
+# /etc/inittab: boot/inittab.example, with the test's lines where the
+# example leaves room for them.  The daemon line goes through a wrapper
+# (for eg_fault=no-daemon and kill-guard), dropbear starts after the
+# daemon, and a test hook runs between the first and the last shutdown
+# action.  Any other change to those lines in the example must be made
+# here as well: the build fails rather than test an inittab that is not
+# the example's.
+awk -v src="$inittab_example" '
+	BEGIN {
+		print "# /etc/inittab of the QEMU test rootfs, made by images/build.sh"
+		print "# from " substr(src, match(src, /boot\/inittab.example$/)) " (test lines marked TEST)."
+		print ""
+	}
+	$0 == "::sysinit:/etc/init.d/rcS" { rcs++ }
+	$0 == "::once:/sbin/earlyguard daemon" {
+		daemon++
+		print "# TEST: the daemon through a wrapper (eg_fault=no-daemon, kill-guard), then dropbear."
+		print "::once:/etc/init.d/eg-daemon"
+		print "::once:/etc/init.d/rc.late"
+		next
+	}
+	/^::shutdown:/ && !nshut++ && $0 != "::shutdown:/sbin/earlyguard shutdown begin" { badfirst = 1 }
+	$0 == "::shutdown:/sbin/earlyguard shutdown done" {
+		done++
+		print "# TEST: a shutdown step that can hang (eg_fault=shutdown-hang)."
+		print "::shutdown:/etc/init.d/test-shutdown"
+	}
+	/^::shutdown:/ { last = $0 }
+	{ print }
+	END {
+		if (rcs != 1 || daemon != 1 || done != 1 || badfirst ||
+		    last != "::shutdown:/sbin/earlyguard shutdown done") {
+			print "inittab.example: expected one ::sysinit:/etc/init.d/rcS, one ::once:/sbin/earlyguard daemon, and shutdown lines from \"earlyguard shutdown begin\" to \"earlyguard shutdown done\"" > "/dev/stderr"
+			exit 1
+		}
+	}' "$inittab_example" >"$rootstage/etc/inittab" ||
+	die "unable to make /etc/inittab from $inittab_example"
+chmod 0644 "$rootstage/etc/inittab"
+
+# Users: root and op (uid 1000), neither with a password ("*" in shadow:
+# no password matches, the account is not locked), both with the test key.
+cat >"$rootstage/etc/passwd" <<'PASSWD'
+root:x:0:0:root:/root:/bin/sh
+op:x:1000:1000:op:/home/op:/bin/sh
+PASSWD
+cat >"$rootstage/etc/shadow" <<'SHADOW'
+root:*:19000:0:99999:7:::
+op:*:19000:0:99999:7:::
+SHADOW
+cat >"$rootstage/etc/group" <<'GROUP'
+root:x:0:
+tty:x:5:
+op:x:1000:
+GROUP
+printf '/bin/sh\n' >"$rootstage/etc/shells"
+# glibc (dropbear) reads the files; nothing else is there to ask.
+printf 'passwd: files\ngroup: files\nshadow: files\n' >"$rootstage/etc/nsswitch.conf"
+chmod 0600 "$rootstage/etc/shadow"
+for d in root home/op; do
+	cp "$test_key.pub" "$rootstage/$d/.ssh/authorized_keys"
+	chmod 0600 "$rootstage/$d/.ssh/authorized_keys"
+done
+
+# dropbear with the shared libraries ldd lists, each at the path the
+# dynamic loader looks for it (the loader itself at its absolute path).
+cp "$dropbear" "$rootstage/usr/sbin/dropbear"
+chmod 0755 "$rootstage/usr/sbin/dropbear"
+cp "$host_key" "$rootstage/etc/dropbear/dropbear_ed25519_host_key"
+chmod 0600 "$rootstage/etc/dropbear/dropbear_ed25519_host_key"
+ldd "$dropbear" >"$tmp/ldd.out" 2>&1 || die "ldd $dropbear failed: $(head -n 3 "$tmp/ldd.out")"
+! grep -q 'not found' "$tmp/ldd.out" || die "ldd $dropbear: $(grep 'not found' "$tmp/ldd.out" | head -n 3)"
+mapfile -t libs < <(awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// { print $1 }' "$tmp/ldd.out")
+# ldd lists the loader too; make sure it is the one the ELF asks for.
+if command -v readelf >/dev/null; then
+	interp=$(readelf -lW "$dropbear" 2>/dev/null | sed -n 's/.*Requesting program interpreter: \(.*\)]$/\1/p')
+	[[ -n $interp ]] || die "$dropbear: no program interpreter (not a dynamic ELF?)"
+	printf '%s\n' "${libs[@]}" | grep -qFx -- "$interp" || libs+=("$interp")
+fi
+for lib in "${libs[@]}"; do
+	mkdir -p "$rootstage${lib%/*}"
+	cp -L "$lib" "$rootstage$lib"
+done
+
+# Kernel modules for the rootfs: the watchdog drivers, virtio_net.
+stage_modules "$rootstage" "${rootfs_modules[@]}"
 
 truncate -s "$rootfs_size" "$tmp/rootfs.img"
 mkfs.ext4 -q -F -L "$rootfs_label" -E root_owner=0:0 -d "$rootstage" "$tmp/rootfs.img" ||
 	die "mkfs.ext4 -d $rootstage failed"
 # mkfs.ext4 -d copies the owner of each staged file, which is the user
 # running this script; the rootfs must be root's.
+# op's home is op's (dropbear refuses keys in a directory others own).
 (cd "$rootstage" && find . -mindepth 1 -printf '%P\n') | sort |
 	while IFS= read -r p; do
-		printf 'sif "/%s" uid 0\nsif "/%s" gid 0\n' "$p" "$p"
+		id=0
+		case $p in home/op | home/op/*) id=1000 ;; esac
+		printf 'sif "/%s" uid %d\nsif "/%s" gid %d\n' "$p" "$id" "$p" "$id"
 	done >"$tmp/chown.debugfs"
 debugfs -w -f "$tmp/chown.debugfs" "$tmp/rootfs.img" >"$tmp/debugfs.log" 2>&1 ||
 	die "debugfs failed to set owners: $(head -n 5 "$tmp/debugfs.log")"
@@ -338,10 +529,11 @@ fi
 # --- vmlinuz and publish -----------------------------------------------------------
 
 cp "$vmlinuz" "$tmp/vmlinuz"
+mv -f "$tmp/host_key.pub" "$outdir/ssh_host_ed25519_key.pub"
 for f in vmlinuz initramfs.img rootfs.img test-overlay.cpio; do
 	mv -f "$tmp/$f" "$outdir/$f"
 done
-for f in vmlinuz initramfs.img rootfs.img test-overlay.cpio; do
+for f in vmlinuz initramfs.img rootfs.img test-overlay.cpio test_ssh_key.pub; do
 	printf '%s/%-18s %10d bytes\n' "$outdir" "$f" "$(stat -c %s "$outdir/$f")"
 done
-printf '%s: kernel %s, %d modules, %d s\n' "$prog" "$kver" "${#picked[@]}" "$((SECONDS - start))"
+printf '%s: kernel %s, %d modules in the initramfs, %d s\n' "$prog" "$kver" "$initramfs_modules" "$((SECONDS - start))"

@@ -150,6 +150,17 @@ static void ignore_signals(void)
 		sigaction(sigs[i], &sa, NULL);
 }
 
+/* PID 1 switched root: follow it, and say so. */
+static void enter_rootfs(struct guard_ctx *c, int64_t now)
+{
+	enter_new_root(c);
+	eg_log(EG_NOTICE,
+	       "switch_root seen %lld.%03llds after earlyguard init started; guarding the new root",
+	       (long long)((now - c->g.started_ms) / 1000), (long long)((now - c->g.started_ms) % 1000));
+	write_state(c);
+	record_event(c, "rootfs", "");
+}
+
 /* A connection on the handoff socket: the daemon asks for the watchdog.
  * Returns only if the handoff did not happen. */
 static void serve_handoff(struct guard_ctx *c, int64_t now)
@@ -164,7 +175,7 @@ static void serve_handoff(struct guard_ctx *c, int64_t now)
 	if (c->g.stage == EG_STAGE_INITRAMFS && switched(c)) {
 		struct eg_action act = eg_guard_step(&c->g, now, EG_EV_SWITCHED);
 		if (act.entered_rootfs)
-			enter_new_root(c);
+			enter_rootfs(c, now);
 	}
 	if (c->g.stage != EG_STAGE_ROOTFS) {
 		eg_log(EG_WARN, "guard: a handoff was asked for before switch_root; refused");
@@ -250,16 +261,8 @@ void eg_guard_run(struct eg_guard_args *a)
 			if (err)
 				eg_log_sys(EG_ERR, "pet", a->conf.device, -err);
 		}
-		if (act.entered_rootfs) {
-			enter_new_root(&c);
-			eg_log(EG_NOTICE,
-			       "switch_root seen %lld.%03llds after earlyguard init started; guarding the "
-			       "new root",
-			       (long long)((now - c.g.started_ms) / 1000),
-			       (long long)((now - c.g.started_ms) % 1000));
-			write_state(&c);
-			record_event(&c, "rootfs", "");
-		}
+		if (act.entered_rootfs)
+			enter_rootfs(&c, now);
 		record_poll(&c, now);
 		if (act.reboot) {
 			if (act.why == EG_G_HANDOFF)

@@ -11,6 +11,7 @@ packages=(
 	busybox-static kmod e2fsprogs   # images: busybox, depmod, mkfs.ext4 -d
 	linux-image-amd64               # the kernel and modules the images boot
 	qemu-system-x86                 # the boot matrix (TCG, i6300esb)
+	dropbear-bin openssh-client     # SSH into the test guest (disarm over ssh)
 	bats bats-support bats-assert   # CLI tests
 	shellcheck                      # lint
 	clang libclang-rt-14-dev        # libFuzzer targets

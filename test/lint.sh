@@ -11,7 +11,7 @@ mapfile -t files < <(git ls-files --cached --others --exclude-standard |
 	while read -r f; do
 		[ -f "$f" ] || continue
 		case "$f" in
-		*.sh | *.bats | .ci/run | init/init | images/rootfs-init | images/fault-hook) echo "$f" ;;
+		*.sh | *.bats) echo "$f" ;;
 		*) head -n1 "$f" | grep -qE '^#!.*\b(sh|bash)\b' && echo "$f" ;;
 		esac
 	done | sort -u)
