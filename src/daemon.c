@@ -388,8 +388,14 @@ static void handle_request(struct dctx *x, struct client *cl)
 
 	if (n == -EAGAIN || n == -ETIMEDOUT)
 		return; /* not yet */
-	if (n <= 0)
+	if (n < 0)
 		goto done;
+	if (n == 0) {
+		/* an empty message, or the client closed: either way, say so */
+		eg_log(EG_WARN, "control: refused an empty message from pid %ld", cl->pid);
+		reply(cl->fd, "REFUSED empty request\n");
+		goto done;
+	}
 	if ((size_t)n >= sizeof req) {
 		eg_log(EG_WARN, "control: refused a message of %ld bytes from pid %ld (at most %d)", n,
 		       cl->pid, EG_CTL_MAX - 1);

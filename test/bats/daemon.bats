@@ -201,3 +201,10 @@ start_daemon() {
 	run eg daemon -d x
 	assert_equal "$status" 100
 }
+
+@test "an empty control message is refused, not dropped" {
+	start_daemon
+	run bash -c "'$EG' control-raw </dev/null"
+	assert_failure 1
+	assert_output --partial "refused: empty request"
+}

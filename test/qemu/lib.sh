@@ -15,6 +15,18 @@
 # Nothing here synchronises with sleep: eg_await polls the console log (or
 # the exit file) every 0.2 s and returns as soon as the awaited thing is
 # there, or fails at its bound.
+#
+# Options of the next eg_boot (set them before it; they stay set):
+#   EG_WATCHDOG=0  no -device i6300esb
+#   EG_NET=1       user networking, restrict=on, with one port forward
+#                  127.0.0.1:PORT -> guest port 22 for eg_ssh; PORT is
+#                  picked by the host kernel when QEMU binds (port 0) and
+#                  read back over QMP, so parallel boots never collide
+#   EG_REBOOTS=1   no -no-reboot: a reset (watchdog or guest reboot)
+#                  restarts the guest inside the same QEMU, and the next
+#                  guest boot can read the watchdog's bootstatus; the
+#                  console log then holds every guest boot of that QEMU
+#                  (select one with EG_PART)
 
 set -uo pipefail
 
@@ -27,6 +39,8 @@ EG_ROOTFS=$EG_IMAGES/rootfs.img
 EG_OVERLAY=$EG_IMAGES/test-overlay.cpio
 EG_MKCPIO=$EG_BUILD/tools/mkcpio
 EG_QMP=$EG_BUILD/test/qmp
+# Where each scenario's work dir (logs, state disk) goes: EG_RESULTS/ID.
+EG_RESULTS=${EG_RESULTS:-$EG_BUILD/test/qemu}
 EG_QMP_SRC=$EG_TOP/test/qemu/qmp.c
 EG_QEMU=${QEMU:-qemu-system-x86_64}
 EG_POLL=0.2
@@ -39,8 +53,19 @@ EG_BASE_APPEND="console=ttyS0 earlyguard.driver=i6300esb earlyguard.device=/dev/
 # shellcheck disable=SC2034
 EG_ROOT_ARGS="root=/dev/vda rootfstype=ext4"
 
-# Per-boot state, set by eg_boot and eg_await_exit.
+# Options of the next boot (see above).
 EG_WATCHDOG=1        # 0: boot without -device i6300esb
+EG_NET=0             # 1: user networking with the SSH port forward
+EG_REBOOTS=0         # 1: no -no-reboot: resets restart the guest in place
+# The guest boot within the console log that eg_has, eg_lines, eg_count,
+# eg_ktime and eg_await look at: N selects the text from the Nth kernel
+# banner ("Linux version ...") up to the next one; empty: the whole log.
+EG_PART=
+
+# Per-boot state, set by eg_boot and eg_await_exit.
+EG_BOOT_NET=0        # EG_NET of the current boot
+EG_BOOT_REBOOTS=0    # EG_REBOOTS of the current boot
+EG_SSH_PORT=         # the current boot's forwarded host port, once read
 EG_INITRD=
 EG_CONSOLE=
 EG_QMPLOG=
@@ -180,11 +205,15 @@ eg_initrd() {
 # console.log, qmp.log, qemu.log; boot N>1 console.N.log and so on.
 # The state disk ($EG_WORK/state.img, /dev/vdb) is the same for every
 # boot of the scenario; the root disk is opened with snapshot=on, so the
-# image under build/images is never written.
+# image under build/images is never written (a guest reset inside the
+# same QEMU, with EG_REBOOTS=1, keeps the snapshot's writes).
 eg_boot() {
 	local n=$1 limit=$2 append=$3 sfx=
 	[ "$n" = 1 ] || sfx=.$n
 	[ -n "$EG_INITRD" ] || eg_initrd '' || return 1
+	if [ "$EG_NET" = 1 ]; then
+		eg_ssh_setup || return 1
+	fi
 
 	EG_CONSOLE=$EG_WORK/console$sfx.log
 	EG_QMPLOG=$EG_WORK/qmp$sfx.log
@@ -196,18 +225,32 @@ eg_boot() {
 	rm -f "$EG_CONSOLE" "$EG_QMPLOG" "$EG_QEMULOG" "$EG_EXITF" "$EG_PIDF" \
 		"$sock" "$EG_CTL"
 	EG_RC='' EG_OUTCOME='' EG_T_EXIT=0
+	EG_BOOT_NET=$EG_NET EG_BOOT_REBOOTS=$EG_REBOOTS EG_SSH_PORT=
 
 	local args=(
 		"$EG_QEMU" -accel tcg -m 256 -smp 1 -nodefaults -display none
-		-no-reboot
 		-kernel "$EG_KERNEL" -initrd "$EG_INITRD" -append "$append"
 		-serial "file:$EG_CONSOLE"
 		-drive "file=$EG_ROOTFS,format=raw,if=virtio,snapshot=on"
 		-drive "file=$EG_WORK/state.img,format=raw,if=virtio"
 		-qmp "unix:$sock,server=on,wait=on"
 		-qmp "unix:$EG_CTL,server=on,wait=off"
-		-net none
 	)
+	if [ "$EG_REBOOTS" != 1 ]; then
+		args+=(-no-reboot)
+	fi
+	if [ "$EG_NET" = 1 ]; then
+		# restrict=on: the guest reaches nothing but its forwarded
+		# port. Host port 0: the kernel picks a free one when QEMU
+		# binds, eg_ssh_port reads it back. No option ROM: the kernel
+		# is booted directly.
+		args+=(
+			-netdev "user,id=n0,restrict=on,hostfwd=tcp:127.0.0.1:0-:22"
+			-device "virtio-net-pci,netdev=n0,romfile="
+		)
+	else
+		args+=(-net none)
+	fi
 	if [ "$EG_WATCHDOG" = 1 ]; then
 		args+=(-device i6300esb -action watchdog=reset)
 	fi
@@ -232,10 +275,13 @@ eg_boot() {
 		mv -f "$EG_EXITF.tmp" "$EG_EXITF"
 	) &
 	EG_BOOTS+=("$EG_PIDF $EG_EXITF $!")
-	eg_note "boot$sfx: started, outer timeout $limit s; append: $append"
+	local opts=
+	[ "$EG_NET" != 1 ] || opts="$opts, networked"
+	[ "$EG_REBOOTS" != 1 ] || opts="$opts, resets restart the guest"
+	eg_note "boot$sfx: started, outer timeout $limit s$opts; append: $append"
 }
 
-# eg_classify QMPLOG RC: how a VM ended.
+# eg_classify QMPLOG RC [REBOOTS]: how a VM ended.
 #   watchdog  a WATCHDOG event (the watchdog reset the guest)
 #   reboot    a guest reset (SHUTDOWN guest-reset or RESET) and no WATCHDOG
 #   stopped   the test quit it over QMP
@@ -243,9 +289,24 @@ eg_boot() {
 #   poweroff  the guest powered off
 #   killed    QEMU got a signal the test did not send through timeout(1)
 #   error     QEMU ended without any of these (see qemu.log)
+# With REBOOTS=1 (the boot ran without -no-reboot) a reset does not end
+# QEMU, so only the last four and "stopped" can be how it ended; count the
+# resets with eg_events.
 eg_classify() {
-	local log=$1 rc=$2
-	if grep -aq '"event": *"WATCHDOG"' "$log" 2>/dev/null; then
+	local log=$1 rc=$2 reboots=${3:-0}
+	if [ "$reboots" = 1 ]; then
+		if grep -aq '"reason": *"host-qmp-quit"' "$log" 2>/dev/null; then
+			echo stopped
+		elif [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
+			echo timeout
+		elif grep -aq '"reason": *"guest-shutdown"' "$log" 2>/dev/null; then
+			echo poweroff
+		elif grep -aq '"reason": *"host-signal"' "$log" 2>/dev/null; then
+			echo killed
+		else
+			echo error
+		fi
+	elif grep -aq '"event": *"WATCHDOG"' "$log" 2>/dev/null; then
 		echo watchdog
 	elif grep -aq '"reason": *"host-qmp-quit"' "$log" 2>/dev/null; then
 		echo stopped
@@ -280,7 +341,7 @@ eg_await_exit() {
 		sleep "$EG_POLL"
 	done
 	read -r EG_RC EG_T_EXIT <"$EG_EXITF"
-	EG_OUTCOME=$(eg_classify "$EG_QMPLOG" "$EG_RC")
+	EG_OUTCOME=$(eg_classify "$EG_QMPLOG" "$EG_RC" "$EG_BOOT_REBOOTS")
 	eg_note "boot: ended after $(eg_cs $((EG_T_EXIT - EG_T_START))) s host time, outcome $EG_OUTCOME (rc $EG_RC)"
 }
 
@@ -315,14 +376,63 @@ eg_kill_all() {
 
 # ---- the console log ----
 
-# eg_has MARKER [FILE]: the console log contains MARKER (fixed string).
+# The kernel's first line of every boot; EG_PART counts these.
+EG_BANNER='] Linux version '
+
+# awk program text that selects the lines of guest boot number `part` (0:
+# every line) and strips the serial console's CRs; the rules that follow
+# it see only the selected lines.
+# shellcheck disable=SC2016 # awk's $0, not the shell's
+EG_AWK_PART='
+	{ gsub(/\r/, "") }
+	index($0, banner) { boot++ }
+	part && boot != part { next }
+'
+
+# eg_awk_log PROGRAM FILE [ARGS...]: run awk PROGRAM (after EG_AWK_PART) on
+# FILE, with banner and part set and any further -v ARGS. Reads the file
+# itself, so an early exit cannot break a pipe.
+eg_awk_log() {
+	local prog=$1 file=$2
+	shift 2
+	[ -r "$file" ] || return 1
+	awk -v banner="$EG_BANNER" -v part="${EG_PART:-0}" "$@" "$EG_AWK_PART$prog" "$file"
+}
+
+# eg_has MARKER [FILE]: the console log (the part EG_PART selects)
+# contains MARKER (fixed string).
+# shellcheck disable=SC2016 # awk programs in single quotes
 eg_has() {
-	grep -aqF -- "$1" "${2:-$EG_CONSOLE}" 2>/dev/null
+	if [ -z "$EG_PART" ]; then
+		grep -aqF -- "$1" "${2:-$EG_CONSOLE}" 2>/dev/null
+	else
+		eg_awk_log 'index($0, m) { f = 1; exit } END { exit !f }' \
+			"${2:-$EG_CONSOLE}" -v m="$1" 2>/dev/null
+	fi
 }
 
 # eg_lines MARKER [FILE]: every console line containing MARKER, CR removed.
+# shellcheck disable=SC2016
 eg_lines() {
-	grep -aF -- "$1" "${2:-$EG_CONSOLE}" 2>/dev/null | tr -d '\r'
+	if [ -z "$EG_PART" ]; then
+		grep -aF -- "$1" "${2:-$EG_CONSOLE}" 2>/dev/null | tr -d '\r'
+	else
+		eg_awk_log 'index($0, m)' "${2:-$EG_CONSOLE}" -v m="$1" 2>/dev/null
+	fi
+}
+
+# eg_count MARKER [FILE]: how many console lines contain MARKER (0 when the
+# log does not exist yet).
+# shellcheck disable=SC2016
+eg_count() {
+	eg_awk_log 'index($0, m) { c++ } END { print c + 0 }' \
+		"${2:-$EG_CONSOLE}" -v m="$1" 2>/dev/null || echo 0
+}
+
+# eg_boots_seen: how many guest boots the current console log holds so
+# far (kernel banners), whatever EG_PART says.
+eg_boots_seen() {
+	EG_PART='' eg_count "$EG_BANNER"
 }
 
 # eg_await MARKER SECONDS [FILE]: wait until MARKER is in the console log,
@@ -348,6 +458,36 @@ eg_await() {
 	done
 }
 
+# eg_await_nth MARKER N SECONDS [FILE]: like eg_await, until the console
+# log (the part EG_PART selects) holds at least N lines with MARKER.
+eg_await_nth() {
+	local marker=$1 n=$2 file=${4:-$EG_CONSOLE} end now
+	eg_now now
+	end=$((now + $3 * 100))
+	for (( ; ; )); do
+		if [ "$(eg_count "$marker" "$file")" -ge "$n" ]; then
+			eg_now EG_SEEN_AT
+			return 0
+		fi
+		if eg_exited; then
+			[ "$(eg_count "$marker" "$file")" -ge "$n" ] &&
+				{ eg_now EG_SEEN_AT; return 0; }
+			return 1
+		fi
+		eg_now now
+		[ "$now" -lt "$end" ] || return 1
+		sleep "$EG_POLL"
+	done
+}
+
+# eg_expect_boot N SECONDS: the console log holds a Nth guest boot (a
+# kernel banner) within SECONDS (host time); sets EG_SEEN_AT. Records a
+# failure otherwise. For EG_REBOOTS=1 boots.
+eg_expect_boot() {
+	EG_PART='' eg_await_nth "$EG_BANNER" "$1" "$2" && return 0
+	eg_fail "no guest boot $1 in the console log within $2 s (host time; $(eg_boots_seen) seen)"
+}
+
 # eg_expect MARKER SECONDS: eg_await, recording a failure.
 eg_expect() {
 	eg_await "$1" "$2" && return 0
@@ -366,17 +506,32 @@ eg_expect_line() {
 		eg_fail "no console line with '$1' mentions '$2'"
 }
 
+# eg_expect_line_re MARKER ERE: some console line with MARKER also matches
+# the extended regular expression ERE (case-insensitive).
+eg_expect_line_re() {
+	eg_lines "$1" | grep -qiE -- "$2" ||
+		eg_fail "no console line with '$1' matches /$2/"
+}
+
 # eg_absent MARKER: MARKER is not on the console.
 eg_absent() {
 	! eg_has "$1" || eg_fail "'$1' on the console, it must not be"
 }
 
 # eg_ktime MARKER [FILE]: the kernel timestamp (seconds) of the first
-# console line containing MARKER. Fails if there is none.
+# console line containing MARKER (in the part EG_PART selects). Fails if
+# there is none.
 eg_ktime() {
+	eg_ktime_nth "$1" 1 "${2:-}"
+}
+
+# eg_ktime_nth MARKER N [FILE]: the kernel timestamp of the Nth console line
+# containing MARKER.
+# shellcheck disable=SC2016
+eg_ktime_nth() {
 	local t
-	t=$(tr -d '\r' <"${2:-$EG_CONSOLE}" | awk -v m="$1" '
-		(i = index($0, m)) {
+	t=$(eg_awk_log '
+		(i = index($0, m)) && ++seen == n {
 			pre = substr($0, 1, i - 1); t = ""
 			# the last timestamp before the marker
 			while (match(pre, /\[ *[0-9]+\.[0-9]+\]/)) {
@@ -384,7 +539,7 @@ eg_ktime() {
 				pre = substr(pre, RSTART + RLENGTH)
 			}
 			gsub(/ /, "", t); print t; exit
-		}') || return 1
+		}' "${3:-$EG_CONSOLE}" -v m="$1" -v n="$2") || return 1
 	[ -n "$t" ] || return 1
 	echo "$t"
 }
@@ -420,6 +575,264 @@ eg_expect_outcome() {
 		eg_fail "outcome '$EG_OUTCOME', expected '$1' (qemu rc $EG_RC)"
 }
 
+# ---- QMP events ----
+
+# eg_events NAME [QMPLOG]: how many NAME events (WATCHDOG, RESET, ...) the
+# current boot's QMP log holds.
+eg_events() {
+	local c
+	c=$(grep -ac "\"event\": *\"$1\"" "${2:-$EG_QMPLOG}" 2>/dev/null)
+	echo "${c:-0}"
+}
+
+# eg_await_event NAME SECONDS [N]: wait until the QMP log holds N (default
+# 1) NAME events, for at most SECONDS (host time); sets EG_SEEN_AT. Fails
+# without recording. With EG_REBOOTS=1 this is how a reset is seen: QEMU
+# goes on running.
+eg_await_event() {
+	local name=$1 n=${3:-1} end now
+	eg_now now
+	end=$((now + $2 * 100))
+	for (( ; ; )); do
+		if [ "$(eg_events "$name")" -ge "$n" ]; then
+			eg_now EG_SEEN_AT
+			return 0
+		fi
+		if eg_exited; then
+			[ "$(eg_events "$name")" -ge "$n" ] && { eg_now EG_SEEN_AT; return 0; }
+			return 1
+		fi
+		eg_now now
+		[ "$now" -lt "$end" ] || return 1
+		sleep "$EG_POLL"
+	done
+}
+
+# eg_expect_event NAME SECONDS [N]: eg_await_event, recording a failure.
+eg_expect_event() {
+	eg_await_event "$@" && return 0
+	if eg_exited; then
+		eg_await_exit 0
+		eg_fail "no $1 event (QMP): the VM ended first (outcome $EG_OUTCOME)"
+	else
+		eg_fail "no $1 event (QMP) within $2 s (host time)"
+	fi
+}
+
+# ---- ssh (EG_NET=1 boots) ----
+
+EG_SSH_KEY_SRC=$EG_IMAGES/test_ssh_key
+EG_SSH_KEY=          # the scenario's copy (ssh wants it private: 0600)
+EG_SSH_RC=           # exit status of the last eg_ssh (255: ssh failed)
+EG_SSH_OUT=          # its standard output, CR removed
+EG_SSH_ERR=          # its standard error, CR removed
+EG_SSH_N=0           # eg_ssh calls so far; each one is logged in ssh.log
+EG_SSH_LIMIT=${EG_SSH_LIMIT:-30}
+
+# eg_ssh_setup: the ssh client and the test key are there; copies the key
+# into the work dir with mode 0600. Records a failure otherwise.
+eg_ssh_setup() {
+	[ -z "$EG_SSH_KEY" ] || return 0
+	command -v ssh >/dev/null ||
+		{ eg_fail "ssh not found (install openssh-client)"; return 1; }
+	[ -s "$EG_SSH_KEY_SRC" ] ||
+		{ eg_fail "${EG_SSH_KEY_SRC#"$EG_TOP"/} missing: run make images"; return 1; }
+	install -m 600 "$EG_SSH_KEY_SRC" "$EG_WORK/ssh_key" ||
+		{ eg_fail "cannot copy the test key into $EG_WORK"; return 1; }
+	EG_SSH_KEY=$EG_WORK/ssh_key
+}
+
+# eg_ssh_port: set EG_SSH_PORT to the host port QEMU bound for the current
+# boot's forward to guest port 22 (asked once per boot over QMP).
+eg_ssh_port() {
+	[ -z "$EG_SSH_PORT" ] || return 0
+	[ "$EG_BOOT_NET" = 1 ] || { eg_fail "eg_ssh: this boot has no network (EG_NET=1)"; return 1; }
+	local reply port
+	reply=$("$EG_QMP" "$EG_CTL" --cmd \
+		'{"execute":"human-monitor-command","arguments":{"command-line":"info usernet"}}' \
+		2>>"$EG_QEMULOG")
+	# "TCP[HOST_FORWARD]  FD  127.0.0.1  PORT  10.0.2.15  22 ..."
+	port=$(printf '%s\n' "$reply" |
+		sed -n 's/.*TCP\[HOST_FORWARD\] *[0-9]* *127\.0\.0\.1 *\([0-9][0-9]*\) .*/\1/p')
+	case $port in
+	'' | *[!0-9]*) eg_fail "no 127.0.0.1 port forward in 'info usernet': $reply"; return 1 ;;
+	esac
+	if [ "$port" -lt 1 ] || [ "$port" -gt 65535 ]; then
+		eg_fail "bad forwarded port $port"
+		return 1
+	fi
+	EG_SSH_PORT=$port
+	eg_note "ssh: guest port 22 forwarded from 127.0.0.1:$port"
+}
+
+# eg_ssh USER CMD...: run CMD (one remote shell command line, as ssh
+# joins it) as USER on the current guest, through 127.0.0.1 only, with the
+# test key and no host key checking, bounded by timeout(1) (EG_SSH_LIMIT
+# s, SIGKILL 2 s later). Sets EG_SSH_RC, EG_SSH_OUT, EG_SSH_ERR and
+# returns EG_SSH_RC; stdin is /dev/null. Every call goes to ssh.log.
+eg_ssh() {
+	local user=$1 out=$EG_WORK/ssh.out err=$EG_WORK/ssh.err t0 t1
+	shift
+	EG_SSH_RC=255 EG_SSH_OUT='' EG_SSH_ERR=''
+	eg_ssh_setup || return 255
+	eg_ssh_port || return 255
+	EG_SSH_N=$((EG_SSH_N + 1))
+	eg_now t0
+	# -F /dev/null: no user or system ssh_config (no proxies, no
+	# control sockets, no other host); no agent, only the test key.
+	timeout -k 2 "$EG_SSH_LIMIT" ssh -F /dev/null -n -T \
+		-i "$EG_SSH_KEY" -p "$EG_SSH_PORT" \
+		-o IdentitiesOnly=yes -o IdentityAgent=none -o BatchMode=yes \
+		-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null \
+		-o GlobalKnownHostsFile=/dev/null -o LogLevel=ERROR \
+		-o ConnectTimeout=10 -o ServerAliveInterval=5 -o ServerAliveCountMax=3 \
+		"$user@127.0.0.1" "$@" >"$out" 2>"$err" </dev/null
+	EG_SSH_RC=$?
+	eg_now t1
+	EG_SSH_OUT=$(tr -d '\r' <"$out")
+	EG_SSH_ERR=$(tr -d '\r' <"$err")
+	{
+		printf '#%d %s@guest$ %s\n' "$EG_SSH_N" "$user" "$*"
+		printf '  rc %s after %s s\n' "$EG_SSH_RC" "$(eg_cs $((t1 - t0)))"
+		[ -z "$EG_SSH_OUT" ] || printf '%s\n' "$EG_SSH_OUT" | sed 's/^/  out: /'
+		[ -z "$EG_SSH_ERR" ] || printf '%s\n' "$EG_SSH_ERR" | sed 's/^/  err: /'
+	} >>"$EG_WORK/ssh.log"
+	return "$EG_SSH_RC"
+}
+
+# eg_ssh_wait USER SECONDS: retry "true" over ssh until it succeeds, for at
+# most SECONDS (host time): dropbear may start listening a moment after
+# the marker that says it was started. Sets EG_SEEN_AT. Records a failure.
+eg_ssh_wait() {
+	local user=$1 end now tries=0
+	eg_now now
+	end=$((now + $2 * 100))
+	for (( ; ; )); do
+		tries=$((tries + 1))
+		if eg_ssh "$user" true; then
+			eg_now EG_SEEN_AT
+			eg_note "ssh: $user logged in at try $tries"
+			return 0
+		fi
+		# No forwarded port (recorded by eg_ssh_port): retrying is no use.
+		[ -n "$EG_SSH_PORT" ] || return 1
+		if eg_exited; then
+			eg_await_exit 0
+			eg_fail "ssh $user: the VM ended first (outcome $EG_OUTCOME)"
+			return 1
+		fi
+		eg_now now
+		if [ "$now" -ge "$end" ]; then
+			eg_fail "ssh $user: no login within $2 s ($tries tries; last rc $EG_SSH_RC: $EG_SSH_ERR)"
+			return 1
+		fi
+		sleep 0.5
+	done
+}
+
+# eg_ssh_expect RC USER CMD...: eg_ssh, recording a failure unless it
+# exits with RC.
+eg_ssh_expect() {
+	local want=$1
+	shift
+	eg_ssh "$@"
+	[ "$EG_SSH_RC" = "$want" ] && return 0
+	eg_fail "ssh $1: '${*:2}' exited $EG_SSH_RC, expected $want (out: ${EG_SSH_OUT:0:300}; err: ${EG_SSH_ERR:0:300})"
+}
+
+# eg_ssh_has TEXT: the last eg_ssh printed TEXT (fixed string) on stdout
+# or stderr; records a failure otherwise.
+eg_ssh_has() {
+	printf '%s\n%s\n' "$EG_SSH_OUT" "$EG_SSH_ERR" | grep -qF -- "$1" && return 0
+	eg_fail "ssh #$EG_SSH_N printed no '$1' (out: ${EG_SSH_OUT:0:300}; err: ${EG_SSH_ERR:0:300})"
+}
+
+# eg_ssh_line KEY WORD: the last eg_ssh's stdout has a line "KEY: ..."
+# that contains WORD (fixed string); for `earlyguard status`.
+eg_ssh_line() {
+	printf '%s\n' "$EG_SSH_OUT" | grep -E "^$1:" | grep -qF -- "$2" && return 0
+	eg_fail "ssh #$EG_SSH_N: no '$1:' line mentions '$2' (out: ${EG_SSH_OUT:0:400})"
+}
+
+# ---- JSON ----
+
+# eg_json_valid: stdin is exactly one JSON value (RFC 8259: objects,
+# arrays, strings with their escapes, numbers, true, false, null) and
+# nothing else but white space. awk, so no python or jq is needed.
+eg_json_valid() {
+	awk '
+	BEGIN { for (i = 1; i < 32; i++) ctl = ctl sprintf("%c", i) }
+	{ s = s $0 "\n" }
+	function ws() { while (p <= n && index(" \t\n\r", substr(s, p, 1))) p++ }
+	function lit(w) {
+		if (substr(s, p, length(w)) != w) return 0
+		p += length(w); return 1
+	}
+	function str(   c) {
+		p++
+		while (p <= n) {
+			c = substr(s, p, 1)
+			if (c == "\"") { p++; return 1 }
+			if (index(ctl, c)) return 0
+			if (c == "\\") {
+				c = substr(s, p + 1, 1)
+				if (c == "u") {
+					if (substr(s, p + 2, 4) !~ /^[0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f]$/)
+						return 0
+					p += 6
+				} else if (index("\"\\/bfnrt", c)) {
+					p += 2
+				} else {
+					return 0
+				}
+				continue
+			}
+			p++
+		}
+		return 0
+	}
+	function num() {
+		if (!match(substr(s, p), /^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][-+]?[0-9]+)?/))
+			return 0
+		p += RLENGTH; return 1
+	}
+	function seq(end_, isobj,   c) {
+		p++; ws()
+		if (substr(s, p, 1) == end_) { p++; return 1 }
+		for (;;) {
+			if (isobj) {
+				ws()
+				if (substr(s, p, 1) != "\"" || !str()) return 0
+				ws()
+				if (substr(s, p, 1) != ":") return 0
+				p++
+			}
+			if (!val()) return 0
+			ws(); c = substr(s, p, 1); p++
+			if (c == end_) return 1
+			if (c != ",") return 0
+		}
+	}
+	function val(   c) {
+		ws(); c = substr(s, p, 1)
+		if (c == "{") return seq("}", 1)
+		if (c == "[") return seq("]", 0)
+		if (c == "\"") return str()
+		if (c == "t") return lit("true")
+		if (c == "f") return lit("false")
+		if (c == "n") return lit("null")
+		return num()
+	}
+	END { n = length(s); p = 1; ok = val(); ws(); exit !(ok && p > n) }'
+}
+
+# eg_json_has KEY ERE: the last eg_ssh printed a JSON member "KEY": VALUE
+# whose value text matches ERE (anchored at the value's start).
+eg_json_has() {
+	printf '%s\n' "$EG_SSH_OUT" | grep -qE "\"$1\" *: *$2" && return 0
+	eg_fail "JSON from ssh #$EG_SSH_N: no \"$1\": /$2/ (out: ${EG_SSH_OUT:0:400})"
+}
+
 # eg_standalone DIR: set up a work dir for a script that boots VMs outside
 # eg_scenario (the demo, the bench): a fresh DIR with an empty record disk,
 # a socket dir, the tools built, and every VM ended on exit.  Fails with a
@@ -445,7 +858,7 @@ eg_standalone() {
 # followed on failure by '# ' diagnostics. Exits 0 on ok, 1 on not ok.
 eg_scenario() {
 	local id=$1 desc=$2 body=$3 n=${EG_TAP_N:-1} t0 t1 rc
-	EG_WORK=$EG_BUILD/test/qemu/$id
+	EG_WORK=$EG_RESULTS/$id
 	rm -rf "$EG_WORK"
 	mkdir -p "$EG_WORK" || exit 1
 	: >"$EG_WORK/failures"
@@ -487,6 +900,10 @@ eg_scenario() {
 		if [ -s "$EG_QEMULOG" ]; then
 			echo "# ${EG_QEMULOG#"$EG_TOP"/} (last 5 lines):"
 			tail -n 5 "$EG_QEMULOG" | tr -d '\r' | sed 's/^/#   /'
+		fi
+		if [ -s "$EG_WORK/ssh.log" ]; then
+			echo "# ${EG_WORK#"$EG_TOP"/}/ssh.log (last 10 lines):"
+			tail -n 10 "$EG_WORK/ssh.log" | cat -v | sed 's/^/#   /'
 		fi
 		if [ -s "$EG_CONSOLE" ]; then
 			echo "# ${EG_CONSOLE#"$EG_TOP"/} (last 30 lines):"
