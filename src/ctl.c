@@ -159,6 +159,40 @@ int eg_send_msg(int sock, const void *buf, size_t len, int fd)
 	return (size_t)n == len ? 0 : -EIO;
 }
 
+/* A stopped daemon with a full backlog would block connect() for ever:
+ * connect without blocking and retry within the bound. */
+static int connect_bounded(const char *path, int timeout_ms)
+{
+	struct sockaddr_un sa;
+	int64_t end = eg_now_ms() + timeout_ms;
+	int fd, err = fill_addr(&sa, path);
+
+	if (err)
+		return err;
+	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return -errno;
+	while (connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0) {
+		err = errno;
+		if (err != EAGAIN && err != EINTR) {
+			close(fd);
+			return -err;
+		}
+		if (eg_now_ms() >= end) {
+			close(fd);
+			return -ETIMEDOUT;
+		}
+		eg_sleep_ms(50);
+	}
+	/* blocking again for the (bounded, poll-guarded) exchange */
+	if (fcntl(fd, F_SETFL, 0) != 0) {
+		err = -errno;
+		close(fd);
+		return err;
+	}
+	return fd;
+}
+
 int eg_ctl_call(const char *verb, const char *request, const void *raw, size_t rawlen)
 {
 	static char reply[EG_CTL_REPLY_MAX];
@@ -166,7 +200,12 @@ int eg_ctl_call(const char *verb, const char *request, const void *raw, size_t r
 	long n;
 	int fd, err;
 
-	fd = eg_sock_connect(path);
+	fd = connect_bounded(path, EG_CTL_TIMEOUT_MS);
+	if (fd == -ETIMEDOUT) {
+		fprintf(stderr, "earlyguard: %s: the daemon did not accept the connection within %ds\n",
+			verb, EG_CTL_TIMEOUT_MS / 1000);
+		return EG_EXIT_TIMEOUT;
+	}
 	if (fd == -EACCES || fd == -EPERM) {
 		fprintf(stderr, "earlyguard: %s: refused: only root may control earlyguard "
 			"(permission denied on %s)\n", verb, path);

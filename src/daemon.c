@@ -50,6 +50,8 @@ struct dctx {
 	char device[EG_PATH_MAX], identity[40];
 	uint32_t timeout_s;
 	bool from_guard;            /* the fd came from the initramfs guard */
+	bool record_counted;        /* the guard counted this boot in the record */
+	bool bootstatus_reset;      /* the device we opened says: watchdog reset */
 	long guard_pid;
 	int64_t guard_started_ms;
 	char previous[EG_MSG_MAX];
@@ -222,8 +224,11 @@ static void begin_shutdown(struct dctx *x, enum eg_dreason r, const char *detail
 			eg_log_sys(EG_ERR, "pet", x->device, -err);
 	}
 	eg_record_append(x->conf.record, "shutdown", "rootfs", x->shutdown_reason);
-	eg_log(EG_ERR, "shutdown begun: watchdog timeout %lus (%s)",
-	       (unsigned long)(x->wdt_fd >= 0 ? x->timeout_s : 0), x->shutdown_reason);
+	if (x->wdt_fd >= 0)
+		eg_log(EG_ERR, "shutdown begun: watchdog timeout %lus (%s)", (unsigned long)x->timeout_s,
+		       x->shutdown_reason);
+	else
+		eg_log(EG_ERR, "shutdown begun: no watchdog to bound it (%s)", x->shutdown_reason);
 	if (r != EG_R_SHUTDOWN) {
 #ifdef EG_NO_REBOOT
 		/* The host test build never reboots the machine running the tests. */
@@ -267,19 +272,19 @@ static void status_values(const struct dctx *x, int64_t now, const char **confir
 	else if (d->confirmed)
 		*confirm_state = "confirmed";
 	else {
-		*confirm_state = "pending";
-		*confirm_left = (d->confirm_deadline_ms - now) / 1000;
+		*confirm_state = d->shutting_down ? "expired" : "pending";
+		*confirm_left = d->confirm_deadline_ms > now ? (d->confirm_deadline_ms - now) / 1000 : 0;
 	}
 	switch (d->checkin) {
 	case EG_CI_OFF: *checkin_state = "off"; break;
 	case EG_CI_DISARMED: *checkin_state = "not armed"; break;
 	case EG_CI_ARMED:
 		*checkin_state = "armed";
-		*checkin_left = (d->checkin_due_ms - now) / 1000;
+		*checkin_left = d->checkin_due_ms > now ? (d->checkin_due_ms - now) / 1000 : 0;
 		break;
 	case EG_CI_RESTARTED:
 		*checkin_state = "missed";
-		*checkin_left = (d->checkin_reboot_ms - now) / 1000;
+		*checkin_left = d->checkin_reboot_ms > now ? (d->checkin_reboot_ms - now) / 1000 : 0;
 		break;
 	}
 }
@@ -289,7 +294,7 @@ static void status_text(const struct dctx *x, char *out, size_t size, bool json)
 	int64_t now = now_ms(), cl, kl;
 	const char *cs, *ks;
 	char pet[24], at[24], conf_at[24];
-	char e1[EG_MSG_MAX * 2], e2[EG_REASON_MAX * 2], e3[80];
+	char e1[EG_MSG_MAX * 2], e2[EG_REASON_MAX * 2], e3[80], e4[EG_PATH_MAX * 2];
 
 	status_values(x, now, &cs, &cl, &ks, &kl);
 	fmt_secs(pet, sizeof pet, now - x->d.last_pet_ms);
@@ -299,6 +304,7 @@ static void status_text(const struct dctx *x, char *out, size_t size, bool json)
 		json_str(e1, sizeof e1, x->previous);
 		json_str(e2, sizeof e2, x->shutdown_reason);
 		json_str(e3, sizeof e3, x->identity);
+		json_str(e4, sizeof e4, x->device);
 		snprintf(out, size,
 			 "{\"watchdog_device\":\"%s\",\"watchdog_identity\":\"%s\","
 			 "\"watchdog_timeout_s\":%lu,\"watchdog\":\"%s\",\"last_pet_ms_ago\":%lld,"
@@ -306,8 +312,9 @@ static void status_text(const struct dctx *x, char *out, size_t size, bool json)
 			 "\"daemon_started_at_s\":%s,\"boot_id\":\"%s\",\"previous_boot\":\"%s\","
 			 "\"confirm_state\":\"%s\",\"confirm_left_s\":%lld,\"checkin_state\":\"%s\","
 			 "\"checkin_left_s\":%lld,\"shutdown\":\"%s\"}\n",
-			 x->device, e3, (unsigned long)x->timeout_s,
-			 x->wdt_fd >= 0 ? "armed" : "none", (long long)(now - x->d.last_pet_ms),
+			 e4, e3, (unsigned long)x->timeout_s,
+			 x->wdt_fd >= 0 ? "armed" : "none",
+			 (long long)(x->wdt_fd >= 0 ? now - x->d.last_pet_ms : -1),
 			 x->from_guard ? "guard" : "self", x->guard_pid,
 			 x->from_guard && x->wdt_fd >= 0 ? "true" : "false", at, x->boot_id, e1, cs,
 			 (long long)cl, ks, (long long)kl, x->d.shutting_down ? e2 : "");
@@ -321,9 +328,12 @@ static void status_text(const struct dctx *x, char *out, size_t size, bool json)
 				 "received from the initramfs guard (pid %ld) at %ss; %s", x->guard_pid,
 				 at, x->wdt_fd >= 0 ? "open since the initramfs, no gap" :
 						      "the guard had no watchdog");
-		else
+		else if (x->wdt_fd >= 0)
 			snprintf(handoff, sizeof handoff, "no initramfs guard; opened by the daemon at %ss",
 				 at);
+		else
+			snprintf(handoff, sizeof handoff, "no initramfs guard, and no watchdog could be "
+				 "opened");
 		if (strcmp(cs, "pending") == 0)
 			snprintf(confirm, sizeof confirm, "pending, %llds left (earlyguard disarm)",
 				 (long long)cl);
@@ -442,7 +452,8 @@ static void handle_request(struct dctx *x, struct client *cl)
 					      "REFUSED check-in is off (checkin_interval=0 in the configuration)\n");
 		} else if (disable) {
 			checkin_persist(x, false);
-			eg_log(EG_NOTICE, "checkin: disarmed by the operator");
+			if (a.result == 0)
+				eg_log(EG_NOTICE, "checkin: disarmed by the operator");
 			reply(cl->fd, a.result ? "OK\ncheck-in was not armed\n" : "OK\ncheck-in disarmed\n");
 		} else {
 			char every[24];
@@ -568,8 +579,10 @@ static void take_watchdog(struct dctx *x)
 			eg_copy(x->identity, sizeof x->identity, v);
 		if (eg_state_get(state, "timeout", v, sizeof v) && eg_parse_u64(v, &u))
 			x->timeout_s = (uint32_t)u;
-		if (eg_state_get(state, "previous_boot", v, sizeof v))
+		if (eg_state_get(state, "previous_boot", v, sizeof v) && v[0])
 			eg_copy(x->previous, sizeof x->previous, v);
+		if (eg_state_get(state, "record_counted", v, sizeof v) && strcmp(v, "1") == 0)
+			x->record_counted = true;
 		if (fd >= 0)
 			eg_log(EG_NOTICE, "daemon: took over the watchdog from the initramfs guard (pid %ld): "
 			       "%s open since the initramfs, no gap", x->guard_pid, x->device);
@@ -581,24 +594,21 @@ static void take_watchdog(struct dctx *x)
 	}
 	if (r != -ENOENT && r != -ECONNREFUSED)
 		eg_log_sys(EG_WARN, "take the watchdog from", "the initramfs guard", -r);
+	x->record_counted = false;
 	/* No guard: a machine not booted through earlyguard's initramfs. */
 	if (x->conf.driver[0] && access(x->conf.device, F_OK) != 0)
 		eg_load_modules(x->conf.driver, x->cmdline, EG_DRIVER_BOUND_MS);
 	r = eg_wdt_open(&x->wdt, x->conf.device, x->conf.timeout_s, &step);
 	if (r == 0) {
 		bool wd = x->wdt.have_bootstatus && (x->wdt.bootstatus & WDIOF_CARDRESET);
-		bool clean = true;
 
 		x->wdt_fd = x->wdt.fd;
 		x->timeout_s = x->wdt.timeout_s;
 		eg_copy(x->identity, sizeof x->identity, x->wdt.identity);
 		eg_log(EG_NOTICE, "daemon: no initramfs guard; opened %s (%s) itself, timeout %lus",
 		       x->device, x->identity, (unsigned long)x->timeout_s);
-		if (x->conf.record[0] &&
-		    eg_record_begin_boot(x->conf.record, "rootfs", wd, x->previous, sizeof x->previous,
-					 &clean) == 0)
-			eg_log(clean ? EG_NOTICE : EG_WARN, "previous boot: %s", x->previous);
-		else if (wd)
+		x->bootstatus_reset = wd;
+		if (wd)
 			eg_copy(x->previous, sizeof x->previous, "ended in a watchdog reset");
 	} else {
 		x->wdt_fd = -1;
@@ -633,6 +643,14 @@ int eg_cmd_daemon(const struct eg_opts *o, int notify_fd)
 		eg_log_sys(EG_ERR, "create", eg_run_path(NULL), errno);
 
 	take_watchdog(&x);
+	/* Count this boot in the record when the initramfs did not (no guard,
+	 * or the guard never saw the record device). */
+	if (!x.record_counted && x.conf.record[0]) {
+		bool clean = true;
+		if (eg_record_begin_boot(x.conf.record, "rootfs", x.bootstatus_reset, x.previous,
+					 sizeof x.previous, &clean) == 0)
+			eg_log(clean ? EG_NOTICE : EG_WARN, "previous boot: %s", x.previous);
+	}
 	eg_daemon_init(&x.d, now_ms(), x.wdt_fd >= 0 ? x.timeout_s : x.conf.timeout_s,
 		       x.wdt_fd >= 0, x.conf.confirm_s, x.conf.checkin_s, x.conf.checkin_grace_s,
 		       x.conf.checkin_s && checkin_armed_persisted(&x));

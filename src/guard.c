@@ -56,7 +56,7 @@ static void format_state(const struct guard_ctx *c, char *buf, size_t size)
 		 "pid=%ld\nstage=%s\nwatchdog=%s\ndevice=%s\nidentity=%s\ntimeout=%lu\n"
 		 "pet_interval_ms=%lld\nstarted_at_ms=%lld\ndeadline_at_ms=%lld\n"
 		 "switched_at_ms=%lld\nhandoff_deadline_at_ms=%lld\nbootstatus=%s\n"
-		 "previous_boot=%s\nwatchdog_note=%s\n",
+		 "previous_boot=%s\nwatchdog_note=%s\nrecord_counted=%d\n",
 		 (long)getpid(), eg_stage_name(c->g.stage), w->fd >= 0 ? "armed" : "none",
 		 c->a->conf.device, w->fd >= 0 ? w->identity : "", (unsigned long)w->timeout_s,
 		 (long long)c->g.pet_every_ms, (long long)c->g.started_ms,
@@ -64,7 +64,7 @@ static void format_state(const struct guard_ctx *c, char *buf, size_t size)
 		 (long long)c->g.switched_ms,
 		 (long long)(c->g.stage == EG_STAGE_ROOTFS && c->g.handoff_ms ?
 				     c->g.switched_ms + c->g.handoff_ms : 0),
-		 bs, c->previous, c->a->wdt_note);
+		 bs, c->previous, c->a->wdt_note, c->rec_done ? 1 : 0);
 }
 
 static void write_state(const struct guard_ctx *c)
@@ -183,7 +183,11 @@ static void serve_handoff(struct guard_ctx *c, int64_t now)
 		return;
 	}
 	format_state(c, state, sizeof state);
-	if (!eg_handoff_serve(conn, c->a->wdt.fd, state, &who)) {
+	/* A stalled exchange must not starve the watchdog: pet first, and
+	 * give each of the two steps at most half a pet interval. */
+	if (c->g.has_wdt && eg_wdt_pet(c->a->wdt.fd) == 0)
+		c->g.last_pet_ms = now;
+	if (!eg_handoff_serve(conn, c->a->wdt.fd, state, (int)(c->g.pet_every_ms / 2), &who)) {
 		close(conn);
 		return;
 	}

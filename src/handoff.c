@@ -8,7 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
-bool eg_handoff_serve(int conn, int wdt_fd, const char *state, long *who)
+bool eg_handoff_serve(int conn, int wdt_fd, const char *state, int step_ms, long *who)
 {
 	static const char req[] = "HANDOFF 1";
 	char buf[64], reply[EG_HANDOFF_STATE_MAX + 4];
@@ -21,7 +21,7 @@ bool eg_handoff_serve(int conn, int wdt_fd, const char *state, long *who)
 		return false;
 	}
 	*who = pid;
-	n = eg_recv_msg(conn, buf, sizeof buf, EG_HANDOFF_TIMEOUT_MS, NULL);
+	n = eg_recv_msg(conn, buf, sizeof buf, step_ms, NULL);
 	if (n != (long)(sizeof req - 1) || memcmp(buf, req, sizeof req - 1) != 0) {
 		eg_log(EG_WARN, "guard: malformed handoff request from pid %ld; ignored", pid);
 		return false;
@@ -31,7 +31,7 @@ bool eg_handoff_serve(int conn, int wdt_fd, const char *state, long *who)
 		eg_log_sys(EG_WARN, "send", "the watchdog to the daemon", errno);
 		return false;
 	}
-	n = eg_recv_msg(conn, buf, sizeof buf, EG_HANDOFF_TIMEOUT_MS, NULL);
+	n = eg_recv_msg(conn, buf, sizeof buf, step_ms, NULL);
 	if (n != 5 || memcmp(buf, "TAKEN", 5) != 0) {
 		eg_log(EG_WARN, "guard: pid %ld did not confirm the handoff; still guarding", pid);
 		return false;

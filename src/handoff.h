@@ -17,11 +17,12 @@
 #include "eg.h"
 
 #define EG_HANDOFF_STATE_MAX 2048
-#define EG_HANDOFF_TIMEOUT_MS 2000 /* each step of the exchange */
+#define EG_HANDOFF_TIMEOUT_MS 2000 /* each step, on the daemon's side */
 
-/* Guard: serve a handoff on an accepted connection.  True when the daemon
- * has taken the watchdog (the caller then exits); *who gets its pid. */
-bool eg_handoff_serve(int conn, int wdt_fd, const char *state, long *who);
+/* Guard: serve a handoff on an accepted connection, waiting at most step_ms
+ * for each message (the guard does not pet meanwhile).  True when the
+ * daemon has taken the watchdog (the caller then exits); *who gets its pid. */
+bool eg_handoff_serve(int conn, int wdt_fd, const char *state, int step_ms, long *who);
 /* Daemon: take the watchdog from the guard.  0: *wdt_fd (-1 when the guard
  * had no watchdog) and state filled; -ENOENT or -ECONNREFUSED: no guard. */
 int eg_handoff_take(int *wdt_fd, char *state, size_t size);

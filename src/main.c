@@ -36,7 +36,7 @@ static const char usage_text[] =
 	"                           readiness: READY=1 to $NOTIFY_SOCKET, or a newline on FD\n"
 	"  disarm                   confirm this boot (clears the confirm deadline)\n"
 	"  checkin [--disable]      check in; the first check-in arms the check-in deadline\n"
-	"  status [--json]          watchdog, handoff, deadlines, why this boot happened\n"
+	"  status [--json]          watchdog, handoff, deadlines, how the last boot ended\n"
 	"  reboot --reason TEXT     orderly reboot under the watchdog\n"
 	"  shutdown begin|done      shutdown hooks: first and last thing of any shutdown\n"
 	"  version                  print the version\n"
@@ -212,8 +212,8 @@ static int cmd_operator(const struct eg_opts *o, int argc, char **argv)
 		if (argv[2][0] == '\0' || strlen(argv[2]) > EG_REASON_MAX - 20)
 			return usage("reboot --reason takes a non-empty TEXT of at most 180 characters");
 		for (const char *p = argv[2]; *p; p++)
-			if ((unsigned char)*p < ' ' || *p == 0x7f)
-				return usage("reboot --reason: TEXT must be printable, on one line");
+			if ((unsigned char)*p < ' ' || (unsigned char)*p > '~')
+				return usage("reboot --reason: TEXT must be printable ASCII, on one line");
 		snprintf(req, sizeof req, "REBOOT %s", argv[2]);
 		return eg_ctl_call(verb, req, NULL, 0);
 	}

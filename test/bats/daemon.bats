@@ -27,6 +27,7 @@ setup() {
 }
 
 teardown() {
+	[ -z "${DPID:-}" ] || kill -CONT "$DPID" 2>/dev/null || true
 	[ -z "${DPID:-}" ] || kill "$DPID" 2>/dev/null || true
 	[ -z "${DPID:-}" ] || wait "$DPID" 2>/dev/null || true
 }
@@ -186,7 +187,6 @@ start_daemon() {
 	start_daemon
 	kill -TERM "$DPID"
 	wait "$DPID"
-	DPID=
 	run cat "$EARLYGUARD_KMSG"
 	assert_output --partial "shutdown begun"
 	assert_output --partial "exiting on SIGTERM; the watchdog stays armed"
@@ -207,4 +207,37 @@ start_daemon() {
 	run bash -c "'$EG' control-raw </dev/null"
 	assert_failure 1
 	assert_output --partial "refused: empty request"
+}
+
+@test "a stopped daemon: every command ends within its bound (99), none hangs" {
+	start_daemon
+	kill -STOP "$DPID"
+	start=$SECONDS
+	pids=()
+	for i in $(seq 1 12); do
+		eg status >"$BATS_TEST_TMPDIR/out.$i" 2>&1 &
+		pids+=($!)
+	done
+	codes=()
+	for p in "${pids[@]}"; do
+		rc=0
+		wait "$p" || rc=$?
+		codes+=("$rc")
+	done
+	elapsed=$((SECONDS - start))
+	kill -CONT "$DPID"
+	[ "$elapsed" -le 8 ]
+	for c in "${codes[@]}"; do [ "$c" = 99 ]; done
+	run cat "$BATS_TEST_TMPDIR"/out.*
+	assert_output --partial "no reply from the daemon within 5s"
+	assert_output --partial "did not accept the connection within 5s"
+}
+
+@test "no guard: the daemon itself counts the boot in the record and reports the last one" {
+	start_daemon
+	run eg record
+	assert_line "boot=1"
+	assert_line "event=boot"
+	run eg status
+	assert_line "previous_boot: no record (first boot with this record device)"
 }

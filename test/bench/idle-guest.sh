@@ -2,11 +2,15 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
 # Runs inside the test guest from the bench payload disk: measures, over
-# BENCH_SECS idle seconds each, the RSS and the voluntary context switches
+# eg_bench_secs= (kernel command line; default 120) idle seconds each, the RSS and the voluntary context switches
 # (wakeups) of the earlyguard daemon (on the i6300esb), then of busybox's
 # watchdog applet and of Debian's watchdog daemon (each on softdog), all
 # with the same timeout and pet interval.  Prints "EG-BENCH: ..." lines.
-secs=${BENCH_SECS:-120}
+secs=120
+# shellcheck disable=SC2013 # words, not lines
+for word in $(cat /proc/cmdline); do
+	case $word in eg_bench_secs=*) secs=${word#eg_bench_secs=} ;; esac
+done
 timeout=32
 interval=8
 here=$(dirname "$0")
@@ -26,7 +30,8 @@ measure() { # measure NAME PID
 		return
 	fi
 	v1=$(field voluntary_ctxt_switches "$pid")
-	rss=$(field VmRSS "$pid")
+	# smaps_rollup walks the page tables: exact, unlike VmRSS's batched counters
+	rss=$(awk '$1 == "Rss:" { print $2 }' "/proc/$pid/smaps_rollup")
 	say "EG-BENCH: $name rss_kib=$rss wakeups=$((v1 - v0)) secs=$secs pets_expected=$((secs / interval))"
 }
 

@@ -59,3 +59,44 @@ if [ "${#times[@]}" -gt 0 ]; then
 	printf '%-44s min %s, median %s, max %s ms over %d boots (target 50 ms)\n' \
 		"start to armed (in guest, CLOCK_BOOTTIME):" "$min" "$med" "$max" "${#times[@]}"
 fi
+
+# ---- the rootfs daemon idle, beside busybox's and Debian's watchdog ----
+secs=${BENCH_IDLE_SECS:-120}
+payload=$out/payload
+rm -rf "$payload"
+mkdir -p "$payload" "$EG_BUILD/cache"
+cp "$EG_TOP/test/bench/idle-guest.sh" "$payload/run"
+deb=$(find "$EG_BUILD/cache" -name "watchdog_*.deb" | head -n 1)
+if [ -z "$deb" ]; then
+	# Debian's watchdog daemon, unpacked only, never installed on this host
+	(cd "$EG_BUILD/cache" && apt-get download watchdog >/dev/null 2>&1)
+	deb=$(find "$EG_BUILD/cache" -name "watchdog_*.deb" | head -n 1)
+fi
+if [ -n "$deb" ]; then
+	dpkg-deb -x "$deb" "$out/watchdog-deb"
+	cp "$out/watchdog-deb/usr/sbin/watchdog" "$payload/watchdog"
+else
+	echo "  (Debian's watchdog package could not be downloaded: compared with busybox only)"
+fi
+rm -f "$out/payload.img"
+truncate -s 16M "$out/payload.img"
+mkfs.ext4 -q -F -L egpayload -d "$payload" "$out/payload.img"
+
+echo "rootfs daemon idle, ${secs}s each, timeout 32s, pet every 8s (expected pets: $((secs / 8)))"
+EG_EXTRA_DRIVE=$out/payload.img
+eg_boot idle $((3 * secs + 120)) "$EG_BASE_APPEND $EG_ROOT_ARGS earlyguard.timeout=32s \
+earlyguard.confirm_timeout=0 earlyguard.handoff_timeout=1m eg_bench_secs=$secs" \
+	2>>"$EG_WORK/harness.log"
+if eg_await "EG-BENCH: done" $((3 * secs + 100)); then
+	printf '  %-20s %8s %12s %12s\n' program "RSS KiB" "wakeups/min" "pets/min"
+	eg_lines "EG-BENCH: " | grep rss_kib | while read -r _ name rss wake s pets; do
+		rss=${rss#rss_kib=} wake=${wake#wakeups=} s=${s#secs=} pets=${pets#pets_expected=}
+		printf '  %-20s %8s %12s %12s\n' "$name" "$rss" \
+			"$(awk -v w="$wake" -v s="$s" 'BEGIN { printf "%.1f", w * 60 / s }')" \
+			"$(awk -v p="$pets" -v s="$s" 'BEGIN { printf "%.1f", p * 60 / s }')"
+	done
+	eg_lines "EG-BENCH: " | grep -v "rss_kib\|done" | sed 's/^/  /'
+else
+	echo "  no result within $((3 * secs + 100))s (see ${EG_CONSOLE#"$EG_TOP"/})"
+fi
+eg_stop 2>>"$EG_WORK/harness.log"

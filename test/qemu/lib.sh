@@ -22,6 +22,8 @@
 #                  127.0.0.1:PORT -> guest port 22 for eg_ssh; PORT is
 #                  picked by the host kernel when QEMU binds (port 0) and
 #                  read back over QMP, so parallel boots never collide
+#   EG_EXTRA_DRIVE=FILE  a third virtio disk, read-only (/dev/vdc): the
+#                  test payload of the bench (label egpayload)
 #   EG_REBOOTS=1   no -no-reboot: a reset (watchdog or guest reboot)
 #                  restarts the guest inside the same QEMU, and the next
 #                  guest boot can read the watchdog's bootstatus; the
@@ -233,6 +235,7 @@ eg_boot() {
 		-serial "file:$EG_CONSOLE"
 		-drive "file=$EG_ROOTFS,format=raw,if=virtio,snapshot=on"
 		-drive "file=$EG_WORK/state.img,format=raw,if=virtio"
+		${EG_EXTRA_DRIVE:+-drive "file=$EG_EXTRA_DRIVE,format=raw,if=virtio,readonly=on"}
 		-qmp "unix:$sock,server=on,wait=on"
 		-qmp "unix:$EG_CTL,server=on,wait=off"
 	)
