@@ -13,6 +13,7 @@
 #include "roles.h"
 #include "ctl.h"
 #include "daemon_logic.h"
+#include "guard_logic.h"
 #include "handoff.h"
 #include "record.h"
 #include "sys.h"
@@ -51,6 +52,7 @@ struct dctx {
 	uint32_t timeout_s;
 	bool from_guard;            /* the fd came from the initramfs guard */
 	bool record_counted;        /* the guard counted this boot in the record */
+	int64_t stopped_ms;         /* the operator stopped the watchdog (0: not) */
 	bool bootstatus_reset;      /* the device we opened says: watchdog reset */
 	long guard_pid;
 	int64_t guard_started_ms;
@@ -313,7 +315,7 @@ static void status_text(const struct dctx *x, char *out, size_t size, bool json)
 			 "\"confirm_state\":\"%s\",\"confirm_left_s\":%lld,\"checkin_state\":\"%s\","
 			 "\"checkin_left_s\":%lld,\"shutdown\":\"%s\"}\n",
 			 e4, e3, (unsigned long)x->timeout_s,
-			 x->wdt_fd >= 0 ? "armed" : "none",
+			 x->wdt_fd >= 0 ? "armed" : x->stopped_ms ? "stopped" : "none",
 			 (long long)(x->wdt_fd >= 0 ? now - x->d.last_pet_ms : -1),
 			 x->from_guard ? "guard" : "self", x->guard_pid,
 			 x->from_guard && x->wdt_fd >= 0 ? "true" : "false", at, x->boot_id, e1, cs,
@@ -353,6 +355,11 @@ static void status_text(const struct dctx *x, char *out, size_t size, bool json)
 		if (x->wdt_fd >= 0)
 			snprintf(wd, sizeof wd, "%s (%s), timeout %lus, last pet %ss ago", x->device,
 				 x->identity, (unsigned long)x->timeout_s, pet);
+		else if (x->stopped_ms)
+			snprintf(wd, sizeof wd, "STOPPED by the operator at %lld.%03llds (%s): hangs are "
+				 "not caught; earlyguard watchdog start re-arms it",
+				 (long long)(x->stopped_ms / 1000), (long long)(x->stopped_ms % 1000),
+				 x->device);
 		else
 			snprintf(wd, sizeof wd, "NONE (%s): only software deadlines guard this machine",
 				 x->device);
@@ -470,6 +477,49 @@ static void handle_request(struct dctx *x, struct client *cl)
 		memcpy(out, "OK\n", 3);
 		status_text(x, out + 3, sizeof out - 3, req[6] == '-');
 		reply(cl->fd, out);
+	} else if (strcmp(req, "WATCHDOG-STOP") == 0) {
+		if (x->wdt_fd < 0) {
+			reply(cl->fd, "REFUSED there is no open watchdog to stop\n");
+		} else if (x->d.shutting_down) {
+			reply(cl->fd, "REFUSED shutting down: the watchdog stays armed\n");
+		} else {
+			/* The magic close: the one place earlyguard stops the
+			 * hardware, and only because an operator asked. */
+			ssize_t w = write(x->wdt_fd, "V", 1);
+			close(x->wdt_fd);
+			x->wdt_fd = -1;
+			x->d.has_wdt = false;
+			x->stopped_ms = now;
+			eg_log(EG_ERR, "WATCHDOG STOPPED by the operator (pid %ld)%s: hangs of this machine "
+			       "are no longer caught; the confirm and check-in deadlines still apply; "
+			       "`earlyguard watchdog start` re-arms it", cl->pid,
+			       w == 1 ? "" : " (the magic close could not be written: it may still bite)");
+			reply(cl->fd, "OK\nthe hardware watchdog is STOPPED: hangs are no longer caught; "
+			      "`earlyguard watchdog start` re-arms it\n");
+		}
+	} else if (strcmp(req, "WATCHDOG-START") == 0) {
+		const char *step = "";
+		int r;
+
+		if (x->wdt_fd >= 0) {
+			reply(cl->fd, "OK\nthe watchdog is already armed\n");
+		} else if ((r = eg_wdt_open(&x->wdt, x->device, x->conf.timeout_s, &step)) != 0) {
+			snprintf(out, sizeof out, "REFUSED unable to %s %s: %s\n", step, x->device,
+				 strerror(-r));
+			reply(cl->fd, out);
+		} else {
+			x->wdt_fd = x->wdt.fd;
+			x->timeout_s = x->wdt.timeout_s;
+			x->d.has_wdt = true;
+			x->d.pet_every_ms = eg_pet_interval_ms(x->timeout_s);
+			x->d.last_pet_ms = now;
+			x->stopped_ms = 0;
+			eg_log(EG_NOTICE, "watchdog re-armed by the operator: %s, timeout %lus", x->device,
+			       (unsigned long)x->timeout_s);
+			snprintf(out, sizeof out, "OK\nwatchdog re-armed: %s, timeout %lus\n", x->device,
+				 (unsigned long)x->timeout_s);
+			reply(cl->fd, out);
+		}
 	} else if (strncmp(req, "REBOOT ", 7) == 0 || strcmp(req, "SHUTDOWN-BEGIN") == 0) {
 		bool op = req[0] == 'R';
 		a = eg_daemon_step(&x->d, now, op ? EG_D_REBOOT : EG_D_SHUTDOWN);

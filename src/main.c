@@ -39,6 +39,8 @@ static const char usage_text[] =
 	"  status [--json]          watchdog, handoff, deadlines, how the last boot ended\n"
 	"  reboot --reason TEXT     orderly reboot under the watchdog\n"
 	"  shutdown begin|done      shutdown hooks: first and last thing of any shutdown\n"
+	"  watchdog stop --yes      maintenance: stop the hardware watchdog (loudly)\n"
+	"  watchdog start           re-arm it\n"
 	"  version                  print the version\n"
 	"\n"
 	"Options:\n"
@@ -240,6 +242,13 @@ static int cmd_operator(const struct eg_opts *o, int argc, char **argv)
 		return eg_record_append(c.record, "shutdown-done", "rootfs", NULL) == 0 ?
 			       EG_EXIT_OK : EG_EXIT_SYS;
 	}
+	if (strcmp(verb, "watchdog") == 0 && argc == 3 && strcmp(argv[1], "stop") == 0 &&
+	    strcmp(argv[2], "--yes") == 0)
+		return eg_ctl_call("watchdog stop", "WATCHDOG-STOP", NULL, 0);
+	if (strcmp(verb, "watchdog") == 0 && argc == 2 && strcmp(argv[1], "stop") == 0)
+		return usage("watchdog stop leaves hangs uncaught: say 'watchdog stop --yes'");
+	if (strcmp(verb, "watchdog") == 0 && argc == 2 && strcmp(argv[1], "start") == 0)
+		return eg_ctl_call("watchdog start", "WATCHDOG-START", NULL, 0);
 	if (strcmp(verb, "control-raw") == 0 && argc == 1) {
 		/* a test aid: stdin as one raw control message */
 		static char raw[128 * 1024];
@@ -315,7 +324,8 @@ int main(int argc, char **argv)
 		return cmd_daemon(&o, argc, argv);
 	if (strcmp(argv[0], "disarm") == 0 || strcmp(argv[0], "checkin") == 0 ||
 	    strcmp(argv[0], "status") == 0 || strcmp(argv[0], "reboot") == 0 ||
-	    strcmp(argv[0], "shutdown") == 0 || strcmp(argv[0], "control-raw") == 0)
+	    strcmp(argv[0], "shutdown") == 0 || strcmp(argv[0], "control-raw") == 0 ||
+	    strcmp(argv[0], "watchdog") == 0)
 		return cmd_operator(&o, argc, argv);
 	if (strcmp(argv[0], "version") == 0) {
 		printf("earlyguard %s\n", EG_VERSION);

@@ -241,3 +241,13 @@ start_daemon() {
 	run eg status
 	assert_line "previous_boot: no record (first boot with this record device)"
 }
+
+@test "watchdog stop needs --yes; with no watchdog open it is refused" {
+	start_daemon
+	run eg watchdog stop
+	assert_equal "$status" 100
+	assert_output --partial "say 'watchdog stop --yes'"
+	run eg watchdog stop --yes
+	assert_failure 1
+	assert_output --partial "there is no open watchdog to stop"
+}
