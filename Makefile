@@ -121,6 +121,12 @@ install: $(B)/earlyguard
 	install -D -m 0644 man/earlyguard.conf.5 $(DESTDIR)$(MANDIR)/man5/earlyguard.conf.5
 	install -D -m 0755 init/init $(DESTDIR)$(LIBDIR)/earlyguard/init
 	install -D -m 0644 init/earlyguard.conf $(DESTDIR)$(SYSCONFDIR)/earlyguard.conf.example
+	install -D -m 0644 boot/earlyguard.service $(DESTDIR)$(LIBDIR)/systemd/system/earlyguard.service
+	install -D -m 0644 boot/earlyguard-shutdown.service \
+		$(DESTDIR)$(LIBDIR)/systemd/system/earlyguard-shutdown.service
+	install -D -m 0755 boot/systemd-shutdown/earlyguard \
+		$(DESTDIR)$(LIBDIR)/systemd/system-shutdown/earlyguard
+	install -D -m 0755 boot/init.d/earlyguard $(DESTDIR)$(SYSCONFDIR)/init.d/earlyguard
 
 clean:
 	rm -rf $(B)
