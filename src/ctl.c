@@ -50,24 +50,6 @@ int eg_sock_listen(const char *path, unsigned mode)
 	return fd;
 }
 
-int eg_sock_connect(const char *path)
-{
-	struct sockaddr_un sa;
-	int fd, err = fill_addr(&sa, path);
-
-	if (err)
-		return err;
-	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	if (connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0) {
-		err = -errno;
-		close(fd);
-		return err;
-	}
-	return fd;
-}
-
 int eg_peer_cred(int fd, long *uid, long *pid)
 {
 	struct {
@@ -159,9 +141,9 @@ int eg_send_msg(int sock, const void *buf, size_t len, int fd)
 	return (size_t)n == len ? 0 : -EIO;
 }
 
-/* A stopped daemon with a full backlog would block connect() for ever:
+/* A stopped peer with a full backlog would block connect() for ever:
  * connect without blocking and retry within the bound. */
-static int connect_bounded(const char *path, int timeout_ms)
+int eg_sock_connect(const char *path, int timeout_ms)
 {
 	struct sockaddr_un sa;
 	int64_t end = eg_now_ms() + timeout_ms;
@@ -200,7 +182,7 @@ int eg_ctl_call(const char *verb, const char *request, const void *raw, size_t r
 	long n;
 	int fd, err;
 
-	fd = connect_bounded(path, EG_CTL_TIMEOUT_MS);
+	fd = eg_sock_connect(path, EG_CTL_TIMEOUT_MS);
 	if (fd == -ETIMEDOUT) {
 		fprintf(stderr, "earlyguard: %s: the daemon did not accept the connection within %ds\n",
 			verb, EG_CTL_TIMEOUT_MS / 1000);

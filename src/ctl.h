@@ -21,7 +21,8 @@
 #define EG_EXIT_UNREACHABLE 2
 
 int eg_sock_listen(const char *path, unsigned mode); /* fd or -errno */
-int eg_sock_connect(const char *path);              /* fd or -errno */
+/* fd, or -errno (-ETIMEDOUT: not accepted within timeout_ms) */
+int eg_sock_connect(const char *path, int timeout_ms);
 int eg_peer_cred(int fd, long *uid, long *pid);      /* 0 or -errno */
 /* Receive one message within timeout_ms.  Returns its real length (which
  * may exceed size: then it was truncated), 0 at EOF, or -errno (-ETIMEDOUT).

@@ -44,7 +44,7 @@ int eg_handoff_take(int *wdt_fd, char *state, size_t size)
 	static const char req[] = "HANDOFF 1";
 	char buf[EG_HANDOFF_STATE_MAX + 4];
 	long n;
-	int conn = eg_sock_connect(eg_run_path("guard.sock")), err;
+	int conn = eg_sock_connect(eg_run_path("guard.sock"), EG_HANDOFF_TIMEOUT_MS), err;
 
 	*wdt_fd = -1;
 	if (conn < 0)

@@ -297,23 +297,12 @@ eg_boot() {
 # resets with eg_events.
 eg_classify() {
 	local log=$1 rc=$2 reboots=${3:-0}
-	if [ "$reboots" = 1 ]; then
-		if grep -aq '"reason": *"host-qmp-quit"' "$log" 2>/dev/null; then
-			echo stopped
-		elif [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
-			echo timeout
-		elif grep -aq '"reason": *"guest-shutdown"' "$log" 2>/dev/null; then
-			echo poweroff
-		elif grep -aq '"reason": *"host-signal"' "$log" 2>/dev/null; then
-			echo killed
-		else
-			echo error
-		fi
-	elif grep -aq '"event": *"WATCHDOG"' "$log" 2>/dev/null; then
+	if [ "$reboots" != 1 ] && grep -aq '"event": *"WATCHDOG"' "$log" 2>/dev/null; then
 		echo watchdog
 	elif grep -aq '"reason": *"host-qmp-quit"' "$log" 2>/dev/null; then
 		echo stopped
-	elif grep -aqE '"reason": *"guest-reset"|"event": *"RESET"' "$log" 2>/dev/null; then
+	elif [ "$reboots" != 1 ] &&
+		grep -aqE '"reason": *"guest-reset"|"event": *"RESET"' "$log" 2>/dev/null; then
 		echo reboot
 	elif [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
 		echo timeout
