@@ -192,9 +192,7 @@ static void serve_handoff(struct guard_ctx *c, int64_t now)
 		return;
 	}
 	close(conn);
-	eg_log(EG_NOTICE, "guard: handed the watchdog to the daemon (pid %ld) %lld.%03llds after "
-	       "switch_root; exiting", who, (long long)((now - c->g.switched_ms) / 1000),
-	       (long long)((now - c->g.switched_ms) % 1000));
+	eg_log(EG_NOTICE, "guard: handed the watchdog to the daemon (pid %ld); exiting", who);
 	unlink(eg_run_path("guard.sock"));
 	unlink(eg_run_path("guard.pid"));
 	_exit(EG_EXIT_OK);

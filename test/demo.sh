@@ -30,20 +30,28 @@ die() {
 }
 
 echo "== 1. healthy boot (watchdog timeout ${TIMEOUT}s, initramfs deadline ${DEADLINE}s)"
+EG_NET=1
 eg_boot 1 90 "$EG_BASE_APPEND $EG_ROOT_ARGS $keys" 2>>"$EG_WORK/harness.log"
 eg_await EG-ROOTFS-UP 40 || die "the rootfs did not come up"
-eg_await "earlyguard: switch_root seen" 10 || die "the guard did not see switch_root"
+eg_await "earlyguard: daemon: ready" 20 || die "the daemon did not take over"
+eg_await EG-SSH-READY 20 || die "no SSH in the guest"
+eg_ssh_wait root 20 2>>"$EG_WORK/harness.log" || die "no SSH login"
+echo "   the operator confirms the boot over SSH: ssh root@127.0.0.1 -p $EG_SSH_PORT earlyguard disarm"
+eg_ssh root earlyguard disarm 2>>"$EG_WORK/harness.log"
+printf '%s\n' "$EG_SSH_OUT" | sed 's/^/     > /'
 echo "   rootfs is up; waiting $((3 * TIMEOUT))s (3x the watchdog timeout) to show no reset"
 if eg_await "earlyguard: rebooting" $((3 * TIMEOUT)); then
 	die "unexpected reboot"
 fi
 eg_exited && die "the VM ended: $(eg_classify "$EG_QMPLOG" 0)"
 show
-echo "   -> still running after $((3 * TIMEOUT))s: the guard pets the watchdog from the rootfs"
+echo "   -> still running after $((3 * TIMEOUT))s: the rootfs daemon pets the watchdog it took"
+echo "      from the initramfs guard, open all along"
 eg_stop 2>>"$EG_WORK/harness.log"
 
 echo
 echo "== 2. the initramfs hangs before mounting root (fault injected by the test image)"
+EG_NET=0
 eg_boot 2 90 "$EG_BASE_APPEND $EG_ROOT_ARGS $keys eg_fault=hang" 2>>"$EG_WORK/harness.log"
 eg_await "EG-TEST: hang injected" 40 || die "no hang injected"
 echo "   hung; the guard's deadline is ${DEADLINE}s after earlyguard init started..."
