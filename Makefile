@@ -86,6 +86,7 @@ $(B)/klibc $(B)/host:
 # ---- images and tests ----
 images: $(B)/earlyguard
 	$(Q)images/build.sh $(B)/images
+	$(Q)images/build-initramfs-tools.sh $(B)/images
 
 unit: $(B)/host/unit
 	$(Q)$(B)/host/unit
@@ -127,6 +128,13 @@ install: $(B)/earlyguard
 	install -D -m 0755 boot/systemd-shutdown/earlyguard \
 		$(DESTDIR)$(LIBDIR)/systemd/system-shutdown/earlyguard
 	install -D -m 0755 boot/init.d/earlyguard $(DESTDIR)$(SYSCONFDIR)/init.d/earlyguard
+	install -D -m 0644 hooks/earlyguard-lib.sh $(DESTDIR)$(LIBDIR)/earlyguard/earlyguard-lib.sh
+	install -D -m 0755 hooks/initramfs-tools/hooks/earlyguard \
+		$(DESTDIR)$(PREFIX)/share/initramfs-tools/hooks/earlyguard
+	install -D -m 0755 hooks/initramfs-tools/scripts/init-top/earlyguard \
+		$(DESTDIR)$(PREFIX)/share/initramfs-tools/scripts/init-top/earlyguard
+	install -D -m 0755 hooks/initramfs-tools/scripts/panic/earlyguard \
+		$(DESTDIR)$(PREFIX)/share/initramfs-tools/scripts/panic/earlyguard
 
 clean:
 	rm -rf $(B)

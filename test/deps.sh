@@ -10,6 +10,7 @@ packages=(
 	libklibc-dev klibc-utils        # the shipped static binary (klcc)
 	busybox-static kmod e2fsprogs   # images: busybox, depmod, mkfs.ext4 -d
 	linux-image-amd64               # the kernel and modules the images boot
+	initramfs-tools                 # its real mkinitramfs, for the M52/M53 images
 	qemu-system-x86                 # the boot matrix (TCG, i6300esb)
 	dropbear-bin openssh-client     # SSH into the test guest (disarm over ssh)
 	bats bats-support bats-assert   # CLI tests

@@ -29,6 +29,9 @@
 #                  guest boot can read the watchdog's bootstatus; the
 #                  console log then holds every guest boot of that QEMU
 #                  (select one with EG_PART)
+#   EG_INITRD_IMG=FILE  boot FILE as it is instead of the assembled
+#                  initrd (initramfs.img + test overlay): an image made by
+#                  another generator (images/build-initramfs-tools.sh)
 
 set -uo pipefail
 
@@ -212,6 +215,11 @@ eg_initrd() {
 eg_boot() {
 	local n=$1 limit=$2 append=$3 sfx=
 	[ "$n" = 1 ] || sfx=.$n
+	if [ -n "${EG_INITRD_IMG:-}" ]; then
+		[ -s "$EG_INITRD_IMG" ] ||
+			{ eg_fail "$EG_INITRD_IMG missing: run images/build-initramfs-tools.sh"; return 1; }
+		EG_INITRD=$EG_INITRD_IMG
+	fi
 	[ -n "$EG_INITRD" ] || eg_initrd '' || return 1
 	if [ "$EG_NET" = 1 ]; then
 		eg_ssh_setup || return 1
