@@ -25,16 +25,24 @@ static int fill_addr(struct sockaddr_un *sa, const char *path)
 	return 0;
 }
 
-int eg_sock_listen(const char *path, unsigned mode)
+/* A non-blocking SEQPACKET socket and the address of path: fd or -errno. */
+static int seqpacket(struct sockaddr_un *sa, const char *path)
 {
-	struct sockaddr_un sa;
-	int fd, err = fill_addr(&sa, path);
+	int fd, err = fill_addr(sa, path);
 
 	if (err)
 		return err;
 	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	return fd < 0 ? -errno : fd;
+}
+
+int eg_sock_listen(const char *path, unsigned mode)
+{
+	struct sockaddr_un sa;
+	int fd = seqpacket(&sa, path), err;
+
 	if (fd < 0)
-		return -errno;
+		return fd;
 	/* A socket file left by a previous instance would make bind fail. */
 	if (unlink(path) != 0 && errno != ENOENT) {
 		err = -errno;
@@ -147,13 +155,10 @@ int eg_sock_connect(const char *path, int timeout_ms)
 {
 	struct sockaddr_un sa;
 	int64_t end = eg_now_ms() + timeout_ms;
-	int fd, err = fill_addr(&sa, path);
+	int fd = seqpacket(&sa, path), err;
 
-	if (err)
-		return err;
-	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0)
-		return -errno;
+		return fd;
 	while (connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0) {
 		err = errno;
 		if (err != EAGAIN && err != EINTR) {
