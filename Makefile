@@ -87,6 +87,7 @@ $(B)/klibc $(B)/host:
 images: $(B)/earlyguard
 	$(Q)images/build.sh $(B)/images
 	$(Q)images/build-initramfs-tools.sh $(B)/images
+	$(Q)images/build-dracut.sh $(B)/images
 
 unit: $(B)/host/unit
 	$(Q)$(B)/host/unit

@@ -11,6 +11,7 @@ packages=(
 	busybox-static kmod e2fsprogs   # images: busybox, depmod, mkfs.ext4 -d
 	linux-image-amd64               # the kernel and modules the images boot
 	initramfs-tools                 # its real mkinitramfs, for the M52/M53 images
+	cpio udev systemd               # dracut (run unpacked) and its systemd initrd, M50-M54
 	qemu-system-x86                 # the boot matrix (TCG, i6300esb)
 	dropbear-bin openssh-client     # SSH into the test guest (disarm over ssh)
 	bats bats-support bats-assert   # CLI tests
@@ -26,3 +27,11 @@ fi
 export DEBIAN_FRONTEND=noninteractive
 $sudo apt-get update -q
 $sudo apt-get install -y -q --no-install-recommends "${packages[@]}"
+
+# dracut 059 is run unpacked from its Debian package, never installed:
+# fetch the .deb once, so that `make images` needs no network.
+cache=$(cd "$(dirname "$0")/.." && pwd)/build/cache
+mkdir -p "$cache"
+if ! ls "$cache"/dracut-core_*.deb >/dev/null 2>&1; then
+	(cd "$cache" && apt-get download dracut-core)
+fi
