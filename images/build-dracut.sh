@@ -24,29 +24,9 @@
 #   EARLYGUARD_CONF its configuration in the image (default images/initramfs.conf)
 #   KVER            kernel version (default: newest /lib/modules/* with a
 #                   /boot/vmlinuz-*)
-set -euo pipefail
-umask 022
-export LC_ALL=C
-PATH=$PATH:/usr/sbin:/sbin
-
 prog=images/build-dracut.sh
-die() {
-	printf '%s: fatal: %s\n' "$prog" "$*" >&2
-	exit 1
-}
-[[ $# -le 1 && ${1-} != -* ]] || {
-	printf 'usage: %s [OUTDIR]\n' "$prog" >&2
-	exit 100
-}
-
-root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-abspath() {
-	case $1 in
-	/*) printf '%s\n' "$1" ;;
-	*) printf '%s\n' "$PWD/$1" ;;
-	esac
-}
-outdir=$(abspath "${1:-$root/build/images}")
+# shellcheck source=SCRIPTDIR/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 bin=$(abspath "${EARLYGUARD_BIN:-$root/build/earlyguard}")
 conf=$(abspath "${EARLYGUARD_CONF:-$root/images/initramfs.conf}")
 lib=$root/hooks/earlyguard-lib.sh
@@ -62,16 +42,7 @@ done
 [[ -f $conf ]] || die "$conf not found"
 [[ -f $lib ]] || die "$lib not found"
 
-if [[ -n ${KVER-} ]]; then
-	kver=$KVER
-else
-	kver=$(for d in /lib/modules/*; do
-		k=${d##*/}
-		[[ -f $d/modules.dep && -f /boot/vmlinuz-$k ]] && printf '%s\n' "$k"
-	done | sort -V | tail -n 1)
-fi
-[[ -n $kver && -f /lib/modules/$kver/modules.dep ]] ||
-	die "no /lib/modules/KVER with modules.dep (install linux-image-amd64)"
+kver=$(img_kver)
 
 # dracut itself: the cached .deb, downloaded once.
 mkdir -p "$cache"

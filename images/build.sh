@@ -24,39 +24,11 @@
 #   DROPBEAR        dropbear server for the rootfs, with its shared
 #                   libraries from ldd       (default /usr/sbin/dropbear)
 #   HOSTCC          compiler for build/tools/mkcpio (default cc)
-set -euo pipefail
-umask 022
-export LC_ALL=C
-# depmod, mkfs.ext4 and debugfs live in sbin, often not on a user's PATH.
-PATH=$PATH:/usr/sbin:/sbin
-
 prog=images/build.sh
-
-die() {
-	printf '%s: fatal: %s\n' "$prog" "$*" >&2
-	exit 1
-}
-
-usage() {
-	printf 'usage: %s [OUTDIR]\n' "$prog" >&2
-	exit 100
-}
-
-[[ $# -le 1 ]] || usage
-[[ ${1-} != -* ]] || usage
-
-root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source=SCRIPTDIR/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 images=$root/images
 
-# Relative paths in arguments and overrides are relative to the caller's cwd.
-abspath() {
-	case $1 in
-	/*) printf '%s\n' "$1" ;;
-	*) printf '%s\n' "$PWD/$1" ;;
-	esac
-}
-
-outdir=$(abspath "${1:-$root/build/images}")
 earlyguard_bin=$(abspath "${EARLYGUARD_BIN:-$root/build/earlyguard}")
 init_src=$(abspath "${INIT_SRC:-$root/init/init}")
 busybox=${BUSYBOX:-/bin/busybox}
@@ -111,19 +83,6 @@ spec_path() {
 	[[ $1 != *[[:space:]]* ]] || die "path with blanks cannot go in a cpio spec: $1"
 }
 
-pick_kver() {
-	local d k
-	local -a found=()
-	for d in /lib/modules/*; do
-		k=${d##*/}
-		if [[ -f $d/modules.dep && -f /boot/vmlinuz-$k ]]; then
-			found+=("$k")
-		fi
-	done
-	((${#found[@]})) || die "no /lib/modules/KVER with a matching /boot/vmlinuz-KVER (install linux-image-amd64)"
-	printf '%s\n' "${found[@]}" | sort -V | tail -n 1
-}
-
 # Module names compare with '-' and '_' as the same character.  Sets $REPLY
 # (no command substitution: this runs once per line of modules.dep).
 modname() {
@@ -162,12 +121,7 @@ for f in "$earlyguard_bin" "$init_src" "$busybox" "$conf" "$fault_hook" "$outdir
 	spec_path "$f"
 done
 
-if [[ -n ${KVER-} ]]; then
-	kver=$KVER
-	[[ $kver != */* && $kver != . && $kver != .. ]] || die "bad KVER: $kver"
-else
-	kver=$(pick_kver)
-fi
+kver=$(img_kver)
 moddir=/lib/modules/$kver
 vmlinuz=/boot/vmlinuz-$kver
 need_file "$vmlinuz" "missing or unreadable (KVER=$kver)"
@@ -478,6 +432,9 @@ printf '/bin/sh\n' >"$rootstage/etc/shells"
 # glibc (dropbear) reads the files; nothing else is there to ask.
 printf 'passwd: files\ngroup: files\nshadow: files\n' >"$rootstage/etc/nsswitch.conf"
 chmod 0600 "$rootstage/etc/shadow"
+# systemd's switch-root (a dracut systemd initrd, M54) refuses a new root
+# without os-release: "does not seem to be an OS tree".
+printf 'ID=earlyguard-test\nNAME="earlyguard test rootfs"\n' >"$rootstage/etc/os-release"
 for d in root home/op; do
 	cp "$test_key.pub" "$rootstage/$d/.ssh/authorized_keys"
 	chmod 0600 "$rootstage/$d/.ssh/authorized_keys"
