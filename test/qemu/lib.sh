@@ -435,15 +435,27 @@ eg_boots_seen() {
 	EG_PART='' eg_count "$EG_BANNER"
 }
 
-# eg_await MARKER SECONDS [FILE]: wait until MARKER is in the console log,
-# for at most SECONDS (host time); sets EG_SEEN_AT. Fails without
-# recording: early if the VM ended without printing MARKER.
+# eg_count_whole MARKER [FILE]: like eg_count, but only lines written to
+# their end.  The emulated UART writes the console a few bytes at a time:
+# a check of a line's words made as soon as its first bytes are there can
+# miss the rest, so the awaits below count only lines that end in a newline.
+# shellcheck disable=SC2016
+eg_count_whole() {
+	local file=${2:-$EG_CONSOLE} partial=0
+	[ -z "$(tail -c 1 "$file" 2>/dev/null)" ] || partial=1
+	eg_awk_log 'index($0, m) { c++; last = NR } END { print c - (partial && last == NR) }' \
+		"$file" -v m="$1" -v partial="$partial" 2>/dev/null || echo 0
+}
+
+# eg_await MARKER SECONDS [FILE]: wait until a whole line with MARKER is in
+# the console log, for at most SECONDS (host time); sets EG_SEEN_AT. Fails
+# without recording: early if the VM ended without printing MARKER.
 eg_await() {
 	local marker=$1 file=${3:-$EG_CONSOLE} end now
 	eg_now now
 	end=$((now + $2 * 100))
 	for (( ; ; )); do
-		if eg_has "$marker" "$file"; then
+		if eg_has "$marker" "$file" && [ "$(eg_count_whole "$marker" "$file")" -gt 0 ]; then
 			eg_now EG_SEEN_AT
 			return 0
 		fi
@@ -465,7 +477,7 @@ eg_await_nth() {
 	eg_now now
 	end=$((now + $3 * 100))
 	for (( ; ; )); do
-		if [ "$(eg_count "$marker" "$file")" -ge "$n" ]; then
+		if [ "$(eg_count_whole "$marker" "$file")" -ge "$n" ]; then
 			eg_now EG_SEEN_AT
 			return 0
 		fi
