@@ -23,8 +23,10 @@ static const char usage_text[] =
 	"  init [REAL_INIT [ARGS]]  initramfs: mount /proc /sys /dev /run, load the\n"
 	"                           watchdog driver, arm it, start the guard, then exec\n"
 	"                           REAL_INIT (or return so the calling /init goes on)\n"
-	"  rescue REASON...         instead of an emergency shell: say why, open a shell\n"
-	"                           on the console for the rescue window, then reboot\n"
+	"  rescue [--no-shell] REASON...\n"
+	"                           instead of an emergency shell: say why, open a shell\n"
+	"                           on the console for the rescue window (none with\n"
+	"                           --no-shell), then reboot\n"
 	"  modprobe MODULE...       load modules and their dependencies (modules.dep),\n"
 	"                           with MODULE.param=value from the kernel command line\n"
 	"  config [get KEY|check]   print the configuration in force (file, then kernel\n"
@@ -305,14 +307,22 @@ int main(int argc, char **argv)
 	if (strcmp(argv[0], "rescue") == 0) {
 		char reason[EG_REASON_MAX] = "";
 		size_t n = 0;
+		int first = 1;
+		bool shell = true;
+		/* --no-shell: the generator was told not to open one (rd.shell=0) */
+		if (argc > 1 && strcmp(argv[1], "--no-shell") == 0) {
+			shell = false;
+			first = 2;
+		}
 		/* the words of the reason, joined */
-		for (int k = 1; k < argc; k++) {
-			int w = snprintf(reason + n, sizeof reason - n, "%s%s", k > 1 ? " " : "", argv[k]);
+		for (int k = first; k < argc; k++) {
+			int w = snprintf(reason + n, sizeof reason - n, "%s%s", k > first ? " " : "",
+					 argv[k]);
 			if (w < 0 || (size_t)w >= sizeof reason - n)
 				break;
 			n += (size_t)w;
 		}
-		return eg_cmd_rescue(&o, reason[0] ? reason : "no reason given");
+		return eg_cmd_rescue(&o, reason[0] ? reason : "no reason given", shell);
 	}
 	if (strcmp(argv[0], "modprobe") == 0)
 		return cmd_modprobe(&o, argc, argv);

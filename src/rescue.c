@@ -68,7 +68,7 @@ static bool guard_deadline_left(int64_t now, int64_t *left_ms)
 	return true;
 }
 
-int eg_cmd_rescue(const struct eg_opts *o, const char *why)
+int eg_cmd_rescue(const struct eg_opts *o, const char *why, bool shell_allowed)
 {
 	struct eg_conf conf;
 	char cmdline[EG_CMDLINE_MAX], reason[EG_REASON_MAX], win[24];
@@ -87,6 +87,10 @@ int eg_cmd_rescue(const struct eg_opts *o, const char *why)
 		end = now + (left > 0 ? left : 0);
 		eg_log(EG_ERR, "rescue: the initramfs deadline comes first, in %llds",
 		       (long long)(left > 0 ? left / 1000 : 0));
+	}
+	if (!shell_allowed && end > now) {
+		eg_log(EG_ERR, "rescue: no shell was asked for (--no-shell); rebooting now");
+		end = now;
 	}
 	eg_fmt_duration(win, sizeof win, (uint64_t)((end - now + 999) / 1000));
 	if (end > now) {

@@ -13,7 +13,7 @@ struct eg_opts {
 };
 
 int eg_cmd_init(const struct eg_opts *o, int argc, char **argv);
-int eg_cmd_rescue(const struct eg_opts *o, const char *reason);
+int eg_cmd_rescue(const struct eg_opts *o, const char *reason, bool shell);
 int eg_cmd_daemon(const struct eg_opts *o, int notify_fd);
 
 /* What the guard is handed by init. */

@@ -60,4 +60,6 @@ install() {
 	# shellcheck disable=SC2154 # moddir is set by dracut
 	inst_hook cmdline 00 "$moddir/earlyguard-arm.sh"
 	inst_hook emergency 00 "$moddir/earlyguard-emergency.sh"
+	# a systemd initrd with rd.shell=0 runs only these before it halts
+	inst_hook shutdown-emergency 00 "$moddir/earlyguard-emergency.sh"
 }

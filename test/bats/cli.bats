@@ -166,6 +166,18 @@ eg() {
 	[ $((SECONDS - start)) -le 2 ]
 }
 
+@test "rescue --no-shell: says why, opens no shell, reboots at once" {
+	echo "earlyguard.rescue=1h" >"$CMDLINE"
+	start=$SECONDS
+	run eg rescue --no-shell "dracut: root device /dev/vdx does not exist" </dev/null
+	assert_success
+	assert_output --partial "rescue: dracut: root device /dev/vdx does not exist"
+	assert_output --partial "rescue: no shell was asked for (--no-shell); rebooting now"
+	refute_output --partial "a shell is open"
+	assert_output --partial "rebooting: rescue: dracut: root device /dev/vdx does not exist"
+	[ $((SECONDS - start)) -le 2 ]
+}
+
 @test "rescue: the shell exiting ends the window early and reboots" {
 	echo "earlyguard.rescue=30s" >"$CMDLINE"
 	start=$SECONDS

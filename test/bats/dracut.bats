@@ -50,7 +50,7 @@ run_fn() {
 	assert_output base
 }
 
-@test "install: binary, library, configuration, then the two hooks" {
+@test "install: binary, library, configuration, then the hooks" {
 	printf 'driver=i6300esb\n' >"$EARLYGUARD_CONF"
 	run_fn install
 	assert_success
@@ -59,7 +59,8 @@ run_fn() {
 inst_simple $EARLYGUARD_LIB /usr/lib/earlyguard/earlyguard-lib.sh
 inst_simple $EARLYGUARD_CONF /etc/earlyguard.conf
 inst_hook cmdline 00 $MODDIR/earlyguard-arm.sh
-inst_hook emergency 00 $MODDIR/earlyguard-emergency.sh"
+inst_hook emergency 00 $MODDIR/earlyguard-emergency.sh
+inst_hook shutdown-emergency 00 $MODDIR/earlyguard-emergency.sh"
 }
 
 @test "install without a configuration file: binary and library, the hooks" {
@@ -69,7 +70,7 @@ inst_hook emergency 00 $MODDIR/earlyguard-emergency.sh"
 	run grep -c '^inst_simple' "$REC"
 	assert_output 1
 	run grep -c '^inst_hook' "$REC"
-	assert_output 2
+	assert_output 3
 }
 
 @test "install: missing binary fails, says so, installs nothing" {
@@ -109,4 +110,38 @@ inst_hook emergency 00 $MODDIR/earlyguard-emergency.sh"
 		run sh -n "$f"
 		assert_success
 	done
+}
+
+# CMDLINE=... emergency_hook [ROOT]: source a copy of the emergency hook as
+# dracut does, with dracut-lib's getarg/getargbool answering from CMDLINE
+# (stubs), root=ROOT, and a library whose eg_rescue records its arguments.
+emergency_hook() {
+	cat >"$BATS_TEST_TMPDIR/lib.sh" <<-'EOS'
+		eg_rescue() { printf 'eg_rescue'; printf ' [%s]' "$@"; echo; exit 0; }
+	EOS
+	sed "s|/usr/lib/earlyguard/earlyguard-lib.sh|$BATS_TEST_TMPDIR/lib.sh|" \
+		"$MODDIR/earlyguard-emergency.sh" >"$BATS_TEST_TMPDIR/hook.sh"
+	run sh -c '
+		getarg() { for w in $CMDLINE; do case $w in "$1"|"$1"=*) echo "${w#*=}"; return 0 ;; esac; done; return 1; }
+		getargbool() { v=$(getarg "$2") || return $((1 - $1)); [ "$v" != 0 ] && [ "$v" != no ]; }
+		root=$1
+		. "$2"' sh "${1-block:/dev/vdx}" "$BATS_TEST_TMPDIR/hook.sh"
+}
+
+@test "emergency hook: rescue with a shell window by default, naming the missing root" {
+	CMDLINE="root=/dev/vdx" emergency_hook
+	assert_success
+	assert_output "eg_rescue [dracut: root device /dev/vdx does not exist]"
+}
+
+@test "emergency hook: rd.shell=0 rescues with --no-shell (no shell, no halt)" {
+	CMDLINE="root=/dev/vdx rd.shell=0" emergency_hook
+	assert_success
+	assert_output "eg_rescue [--no-shell] [dracut: root device /dev/vdx does not exist]"
+}
+
+@test "emergency hook: rd.shell=0 with rd.break still gets the shell window" {
+	CMDLINE="rd.shell=0 rd.break=pre-mount" emergency_hook ""
+	assert_success
+	assert_output "eg_rescue [dracut: no root= on the kernel command line]"
 }
