@@ -114,7 +114,7 @@ const char *eg_grubenv_parse(struct eg_grubenv *e, const char *buf, size_t size)
 	e->used = end - EG_GRUBENV_HDRLEN;
 	memcpy(e->text, buf + EG_GRUBENV_HDRLEN, e->used);
 	if (buf[end - 1] != '\n')
-		why = fail(e, "no newline before the padding at offset %zu", end);
+		why = fail(e, "no newline at offset %zu, before the padding", end - 1);
 	while (!why && pos < e->used) {
 		const char *t = e->text + pos;
 

@@ -144,8 +144,8 @@ static void parse_corrupt(void)
 		size_t fresh;
 		const char *what;
 	} t[] = {
-		{"a=1", 1024, "no newline before the padding at offset 28", 1024, "last line unended"},
-		{"a=1\nb=2", 1024, "no newline before the padding at offset 32", 1024,
+		{"a=1", 1024, "no newline at offset 27, before the padding", 1024, "last line unended"},
+		{"a=1\nb=2", 1024, "no newline at offset 31, before the padding", 1024,
 		 "second line unended"},
 		{"a=1\\\n", 1024, "line 2 ends in an escaped newline", 1024, "escaped last newline"},
 		{"a=1\nb=x\\\\\\\n", 2048, "line 3 ends in an escaped newline", 2048,
