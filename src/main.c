@@ -243,8 +243,8 @@ static int cmd_grubenv(const struct eg_opts *o, int argc, char **argv)
 			printf("%.*s=%s\n", (int)v.nlen, v.name, val);
 	}
 	if (cmd == CHECK && r == 0)
-		printf("%s: ok, %d variables, %zu of %zu bytes free\n", file, vars,
-		       e.size - EG_GRUBENV_HDRLEN - e.used, e.size);
+		printf("%s: ok, %d variable%s, %zu of %zu bytes free\n", file, vars,
+		       vars == 1 ? "" : "s", e.size - EG_GRUBENV_HDRLEN - e.used, e.size);
 	changed = r != 0;
 	for (int k = 0; cmd >= SET && k < n; k++) {
 		char *eq = strchr(argv[k], '=');
