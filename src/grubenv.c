@@ -221,11 +221,20 @@ void eg_grubenv_serialize(const struct eg_grubenv *e, char *out)
 
 /* ---- effects ---- */
 
+/* Only a regular file (a symlink's target) is a grubenv: a device, a FIFO
+ * or a directory is never read as one, and never replaced. */
+static bool not_regular(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && !S_ISREG(st.st_mode);
+}
+
 int eg_grubenv_load(const char *path, struct eg_grubenv *e)
 {
 	char buf[EG_GRUBENV_MAX + 1];
-	bool big;
-	long n = eg_read_file(path, buf, sizeof buf, &big);
+	bool big = false;
+	long n = not_regular(path) ? -EINVAL : eg_read_file(path, buf, sizeof buf, &big);
 
 	if (n < 0 || big) {
 		eg_grubenv_init(e, EG_GRUBENV_SIZE);
@@ -238,16 +247,18 @@ int eg_grubenv_save(const char *path, const struct eg_grubenv *e)
 {
 	char block[EG_GRUBENV_MAX];
 	struct stat st;
-	int err = -ENOSPC, fd;
+	bool exists = lstat(path, &st) == 0;
+	int err, fd;
 
+	if (not_regular(path))
+		return -EINVAL;
 	eg_grubenv_serialize(e, block);
-	if (lstat(path, &st) != 0)
-		st.st_mode = 0644; /* a new file; other errors recur below */
 	/* A symlink is written through in place, so that it stays a link. */
-	if (!S_ISLNK(st.st_mode))
-		err = eg_write_atomic(path, block, e->size, st.st_mode & 07777);
-	if (err != -ENOSPC && err != -EDQUOT)
-		return err;
+	if (!exists || !S_ISLNK(st.st_mode)) {
+		err = eg_write_atomic(path, block, e->size, exists ? st.st_mode & 07777 : 0644);
+		if (!exists || (err != -ENOSPC && err != -EDQUOT))
+			return err;
+	}
 	/* No room for a second copy: overwrite it in place, as GRUB's save_env
 	 * does; a torn write is caught as corrupt by the next parse. */
 	fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);

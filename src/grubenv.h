@@ -68,15 +68,18 @@ bool eg_grubenv_unset(struct eg_grubenv *e, const char *name);
 /* The block, exactly e->size bytes, into out[EG_GRUBENV_MAX]. */
 void eg_grubenv_serialize(const struct eg_grubenv *e, char *out);
 
-/* Effects.  Read path into e: 0 valid, 1 corrupt (reason in e->err, e a
- * fresh block), or -errno: -EFBIG over EG_GRUBENV_MAX bytes (not
- * touched: it may not be a grubenv at all), -ENOENT (e a fresh block, so
- * that writing it creates the file, as grub-editenv does). */
+/* Effects.  Only a regular file, or a symlink to one, is a grubenv: any
+ * other is refused with -EINVAL, neither read nor written.  Read path
+ * into e: 0 valid, 1 corrupt (reason in e->err, e a fresh block), or
+ * -errno: -EFBIG over EG_GRUBENV_MAX bytes (it may not be a grubenv at
+ * all), -ENOENT (e a fresh block, so that writing it creates the file, as
+ * grub-editenv does). */
 int eg_grubenv_load(const char *path, struct eg_grubenv *e);
 /* Write e to path, exactly e->size bytes: a temporary file in the same
  * directory, fsync, rename, fsync the directory (keeping the mode).  In
  * place instead (write, truncate to size, fsync) through a symlink, and
- * when the file system has no room for the temporary file.  0 or -errno. */
+ * over an existing file when the file system has no room for the
+ * temporary one.  0 or -errno. */
 int eg_grubenv_save(const char *path, const struct eg_grubenv *e);
 
 #endif

@@ -223,7 +223,7 @@ static int cmd_grubenv(const struct eg_opts *o, int argc, char **argv)
 	r = eg_grubenv_load(file, &e);
 	if (r < 0 && (r != -ENOENT || !writes)) {
 		eg_log_sys(EG_ERR, "read", file, -r);
-		return r == -EFBIG ? EG_EXIT_FAIL : EG_EXIT_SYS;
+		return r == -EFBIG || r == -EINVAL ? EG_EXIT_FAIL : EG_EXIT_SYS;
 	}
 	if (r > 0)
 		eg_log(EG_ERR, "grubenv: %s is corrupt: %s%s", file, e.err,

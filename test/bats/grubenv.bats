@@ -253,6 +253,21 @@ corrupt() {
 	assert_output 8192
 }
 
+@test "a FIFO, a directory: not a grubenv, neither read nor replaced" {
+	mkfifo "$E"
+	run timeout 10 "$EG" -c "$CONF" --cmdline "$CMDLINE" grubenv set a=1
+	assert_failure 1
+	assert_output --partial "unable to read $E: Invalid argument"
+	[ -p "$E" ]
+	run timeout 10 "$EG" -c "$CONF" --cmdline "$CMDLINE" grubenv list
+	assert_failure 1
+	rm "$E"
+	mkdir "$E"
+	run eg check --repair
+	assert_failure 1
+	[ -d "$E" ]
+}
+
 @test "the file keeps its mode; a symlink stays a symlink to the edited file" {
 	grub-editenv "$G" create
 	cp "$G" "$BATS_TEST_TMPDIR/target"

@@ -374,7 +374,24 @@ static void file_io(void)
 	CHECK_INT(eg_grubenv_load(path, &e), -EFBIG, "over 4096 bytes: refused, not corrupt");
 	CHECK(truncate(path, 4096) == 0, "4096 bytes");
 	CHECK_INT(eg_grubenv_load(path, &e), 1, "4096 bytes of NULs: read, corrupt");
-	CHECK_INT(eg_grubenv_load(dir, &e), -EISDIR, "a directory");
+	CHECK_INT(eg_grubenv_load(dir, &e), -EINVAL, "load a directory: refused");
+	CHECK_INT(eg_grubenv_load("/dev/null", &e), -EINVAL, "load a device: refused");
+	/* never a real device here: a regression would replace it */
+	snprintf(tmp, sizeof tmp, "%s/fifo", dir);
+	CHECK(mkfifo(tmp, 0600) == 0, "mkfifo");
+	CHECK_INT(eg_grubenv_save(tmp, &e), -EINVAL, "save over a FIFO: refused");
+	CHECK(lstat(tmp, &st) == 0 && S_ISFIFO(st.st_mode), "the FIFO is not replaced");
+	unlink(tmp);
+	unlink(link);
+	CHECK(symlink(".", link) == 0, "symlink to a directory");
+	CHECK_INT(eg_grubenv_save(link, &e), -EINVAL, "save through it: refused");
+	CHECK(lstat(link, &st) == 0 && S_ISLNK(st.st_mode), "the symlink is left alone");
+	unlink(link);
+	CHECK(symlink("dangling", link) == 0, "a dangling symlink");
+	CHECK_INT(eg_grubenv_save(link, &e), 0, "save through it creates its target");
+	snprintf(tmp, sizeof tmp, "%s/dangling", dir);
+	CHECK(stat(tmp, &st) == 0 && st.st_size == 1024, "target created, 1024 bytes");
+	unlink(tmp);
 	snprintf(tmp, sizeof tmp, "%s/none/grubenv", dir);
 	CHECK_INT(eg_grubenv_save(tmp, &e), -ENOENT, "save into a missing directory");
 	unlink(link);
