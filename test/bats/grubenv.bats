@@ -223,6 +223,48 @@ corrupt() {
 	assert_output "boot_count=0"
 }
 
+# block LINES: a 1024-byte block holding LINES (printf format) into $E
+block() {
+	# shellcheck disable=SC2059 # the lines are the format
+	printf "# GRUB Environment Block\n$1" >"$E"
+	n=$(stat -c %s "$E")
+	head -c $((1024 - n)) /dev/zero | tr '\0' '#' >>"$E"
+}
+
+@test "what grub-editenv mis-handles, earlyguard reports (the documented difference)" {
+	# a name set twice: grub-editenv edits the first, GRUB's load_env keeps the last
+	block 'a=1\nb=2\na=3\n'
+	cp "$E" "$G"
+	grub-editenv "$G" set a=9
+	run grub-editenv "$G" list
+	assert_output "a=9${NL}b=2${NL}a=3"
+	run eg check
+	assert_failure 1
+	assert_output --partial "line 4 sets a again"
+	# an escaped last newline: grub-editenv lists nothing, and a variable
+	# set after it becomes part of the value
+	block 'a=1\\\n'
+	cp "$E" "$G"
+	run grub-editenv "$G" list
+	assert_output ""
+	grub-editenv "$G" set new=1
+	run grub-editenv "$G" list
+	assert_output "a=1${NL}new=1"
+	run eg check
+	assert_output --partial "line 2 ends in an escaped newline"
+	# the last line runs into the padding: grub-editenv cannot set anything
+	block 'a=1'
+	cp "$E" "$G"
+	run grub-editenv "$G" set b=2
+	assert_failure
+	assert_output --partial "environment block too small"
+	run eg set b=2
+	assert_success
+	assert_output --partial "no newline at offset 27, before the padding"
+	run eg list
+	assert_output "b=2"
+}
+
 @test "corruption reasons are precise" {
 	corrupt
 	cp "$E" "$BATS_TEST_TMPDIR/good"
