@@ -43,6 +43,8 @@ const struct eg_keydef eg_keys[EG_K_COUNT] = {
 				 "how the daemon asks the init system to reboot"},
 	[EG_K_STATE_DIR] = {"state_dir", EG_T_PATH, 0, 0, "/var/lib/earlyguard",
 			    "persistent state of the daemon"},
+	[EG_K_GRUBENV] = {"grubenv", EG_T_PATH, 0, 0, "/boot/grub/grubenv",
+			  "GRUB's environment block (earlyguard grubenv)"},
 };
 
 /* Where each key lives in struct eg_conf. */
@@ -63,6 +65,7 @@ static const struct {
 	[EG_K_SHUTDOWN_TIMEOUT] = FIELD(shutdown_s),
 	[EG_K_REBOOT_COMMAND] = FIELD(reboot_command),
 	[EG_K_STATE_DIR] = FIELD(state_dir),
+	[EG_K_GRUBENV] = FIELD(grubenv),
 };
 #undef FIELD
 

@@ -31,6 +31,7 @@ enum eg_key {
 	EG_K_SHUTDOWN_TIMEOUT,
 	EG_K_REBOOT_COMMAND,
 	EG_K_STATE_DIR,
+	EG_K_GRUBENV,
 	EG_K_COUNT
 };
 
@@ -56,6 +57,7 @@ struct eg_conf {
 	char network_restart[EG_PATH_MAX]; /* sh -c command, "" for none */
 	char reboot_command[EG_PATH_MAX];
 	char state_dir[EG_PATH_MAX];
+	char grubenv[EG_PATH_MAX];  /* GRUB's environment block */
 	uint32_t timeout_s, deadline_s, rescue_s, panic_s, rootwait_s;
 	uint32_t handoff_s, confirm_s, checkin_s, checkin_grace_s, shutdown_s;
 	enum eg_source source[EG_K_COUNT];

@@ -6,6 +6,7 @@
  */
 #include "conf.h"
 #include "ctl.h"
+#include "grubenv.h"
 #include "modload.h"
 #include "record.h"
 #include "roles.h"
@@ -32,6 +33,8 @@ static const char usage_text[] =
 	"  config [get KEY|check]   print the configuration in force (file, then kernel\n"
 	"                           command line), one key, or check it (exit 1 on problems)\n"
 	"  record [DEVICE]          print the newest boot record\n"
+	"  grubenv [-f FILE] list|get KEY|set KEY=VALUE...|unset KEY...|check [--repair]\n"
+	"                           GRUB's environment block (default: grubenv= key)\n"
 	"\n"
 	"  daemon [-d FD]           the rootfs service: takes the watchdog from the\n"
 	"                           initramfs guard, holds the boot to its deadlines;\n"
@@ -183,6 +186,90 @@ static int cmd_record(const struct eg_opts *o, int argc, char **argv)
 	return EG_EXIT_OK;
 }
 
+/* GRUB's environment block, as grub-editenv edits it.  A corrupt block is
+ * never read from; a command that writes replaces it with a fresh one. */
+static int cmd_grubenv(const struct eg_opts *o, int argc, char **argv)
+{
+	/* the actions, in the order of verbs[] */
+	enum { LIST, CHECK, GET, SET, UNSET, NONE };
+	static const char verbs[NONE][6] = {"list", "check", "get", "set", "unset"};
+	static struct eg_grubenv e;
+	static char val[EG_GRUBENV_MAX];
+	struct eg_grubenv_var v;
+	struct eg_conf c;
+	char cmdline[EG_CMDLINE_MAX];
+	const char *file;
+	size_t pos = 0;
+	int i = 1, n, r, vars = 0, cmd = 0;
+	bool repair, writes, changed;
+
+	eg_log_init(false);
+	eg_load_conf(&c, o->conf_path, o->cmdline_path, cmdline, sizeof cmdline, false);
+	file = c.grubenv;
+	if (argc >= 3 && strcmp(argv[1], "-f") == 0) {
+		file = argv[2];
+		i = 3;
+	}
+	while (cmd < NONE && (i >= argc || strcmp(argv[i], verbs[cmd]) != 0))
+		cmd++;
+	n = argc - i - 1;
+	argv += i + 1;
+	repair = cmd == CHECK && n == 1 && strcmp(argv[0], "--repair") == 0;
+	if (cmd == NONE || (cmd <= CHECK ? n > repair : cmd == GET ? n != 1 : n < 1))
+		return usage("grubenv takes [-f FILE] and list, get KEY, set KEY=VALUE..., "
+			     "unset KEY... or check [--repair]");
+	for (int k = 0; cmd == SET && k < n; k++)
+		if (!strchr(argv[k], '='))
+			return usage("grubenv set takes KEY=VALUE");
+	writes = cmd >= SET || repair;
+	r = eg_grubenv_load(file, &e);
+	if (r < 0 && (r != -ENOENT || !writes)) {
+		eg_log_sys(EG_ERR, "read", file, -r);
+		return r == -EFBIG || r == -EINVAL ? EG_EXIT_FAIL : EG_EXIT_SYS;
+	}
+	if (r > 0)
+		eg_log(EG_ERR, "grubenv: %s is corrupt: %s%s", file, e.err,
+		       writes ? "; writing a fresh block" : "");
+	if (r > 0 && !writes)
+		return EG_EXIT_FAIL;
+	if (cmd == GET) {
+		if (eg_grubenv_get(&e, argv[0], val, sizeof val) <= 0) {
+			eg_log(EG_ERR, "grubenv: %s is not set", argv[0]);
+			return EG_EXIT_FAIL;
+		}
+		puts(val);
+	}
+	while (cmd <= CHECK && eg_grubenv_next(&e, &pos, &v)) {
+		vars++;
+		if (cmd == LIST && eg_grubenv_unescape(v.raw, v.rlen, val, sizeof val))
+			printf("%.*s=%s\n", (int)v.nlen, v.name, val);
+	}
+	if (cmd == CHECK && r == 0)
+		printf("%s: ok, %d variable%s, %zu of %zu bytes free\n", file, vars,
+		       vars == 1 ? "" : "s", e.size - EG_GRUBENV_HDRLEN - e.used, e.size);
+	changed = r != 0;
+	for (int k = 0; cmd >= SET && k < n; k++) {
+		char *eq = strchr(argv[k], '=');
+		const char *why;
+
+		if (cmd == UNSET) {
+			changed |= eg_grubenv_unset(&e, argv[k]);
+			continue;
+		}
+		*eq = '\0';
+		why = eg_grubenv_set(&e, argv[k], eq + 1);
+		if (why) {
+			eg_log(EG_ERR, "grubenv: %s: %s; %s unchanged", argv[k], why, file);
+			return EG_EXIT_FAIL;
+		}
+		changed = true;
+	}
+	r = changed && writes ? eg_grubenv_save(file, &e) : 0;
+	if (r)
+		eg_log_sys(EG_ERR, "write", file, -r);
+	return r ? EG_EXIT_SYS : EG_EXIT_OK;
+}
+
 static int cmd_daemon(const struct eg_opts *o, int argc, char **argv)
 {
 	uint64_t fd = 0;
@@ -332,6 +419,8 @@ int main(int argc, char **argv)
 		return cmd_record(&o, argc, argv);
 	if (strcmp(argv[0], "daemon") == 0)
 		return cmd_daemon(&o, argc, argv);
+	if (strcmp(argv[0], "grubenv") == 0)
+		return cmd_grubenv(&o, argc, argv);
 	if (strcmp(argv[0], "disarm") == 0 || strcmp(argv[0], "checkin") == 0 ||
 	    strcmp(argv[0], "status") == 0 || strcmp(argv[0], "reboot") == 0 ||
 	    strcmp(argv[0], "shutdown") == 0 || strcmp(argv[0], "control-raw") == 0 ||

@@ -23,7 +23,7 @@ eg() {
 @test "--help lists every command and the exit codes" {
 	run "$EG" --help
 	assert_success
-	for c in init rescue modprobe config record version; do
+	for c in init rescue modprobe config record grubenv version; do
 		assert_output --partial "  $c"
 	done
 	assert_output --partial "100 usage"
@@ -264,4 +264,11 @@ eg() {
 	run "$EG" --cmdline
 	assert_equal "$status" 100
 	assert_output --partial "option --cmdline needs a FILE"
+}
+
+@test "the shipped binary (static klibc, stripped) is at most 64 KiB" {
+	bin="$BATS_TEST_DIRNAME/../../build/earlyguard"
+	[ -x "$bin" ] || skip "$bin missing: run make"
+	size=$(stat -c %s "$bin")
+	[ "$size" -le 65536 ] || fail "build/earlyguard is $size bytes, over 64 KiB"
 }

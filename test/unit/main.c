@@ -30,6 +30,7 @@ int main(void)
 	test_record();
 	test_modload();
 	test_daemon();
+	test_grubenv();
 	printf("1..%d\n", unit_run);
 	return unit_failed ? 1 : 0;
 }

@@ -66,6 +66,7 @@ static void defaults(void)
 	CHECK_INT(c.rootwait_s, 30, "default rootwait");
 	CHECK_STR(c.driver, "", "default driver none");
 	CHECK_STR(c.record, "", "default record none");
+	CHECK_STR(c.grubenv, "/boot/grub/grubenv", "default grubenv");
 	for (int k = 0; k < EG_K_COUNT; k++)
 		CHECK(c.source[k] == EG_SRC_DEFAULT, "key %s starts as default", eg_keys[k].name);
 }
@@ -177,6 +178,12 @@ static void file_reports(void)
 	CHECK_INT(file(&c, "deadline=24h\n", &s), 0, "deadline 24h allowed");
 	CHECK_INT(file(&c, "deadline=24h1s\n", &s), 1, "deadline over 24h refused");
 	CHECK_INT(file(&c, "panic=0\n", &s), 1, "panic 0 refused (would wait forever)");
+	CHECK_INT(file(&c, "grubenv=/boot/efi/EFI/debian/grubenv\n", &s), 0, "grubenv path");
+	CHECK_STR(c.grubenv, "/boot/efi/EFI/debian/grubenv", "grubenv set from the file");
+	CHECK_INT(file(&c, "grubenv=grub/grubenv\n", &s), 1, "relative grubenv refused");
+	CHECK(strstr(s.last_msg, "keeping /boot/grub/grubenv (the default)") != NULL,
+	      "relative grubenv: the default stays: %s", s.last_msg);
+	CHECK_INT(file(&c, "grubenv=none\n", &s), 1, "grubenv has no 'none'");
 }
 
 static void lookup_and_format(void)

@@ -35,5 +35,6 @@ void test_record(void);
 void test_modload(void);
 void test_util(void);
 void test_daemon(void);
+void test_grubenv(void);
 
 #endif
