@@ -15,7 +15,7 @@ packages=(
 	qemu-system-x86                 # the boot matrix (TCG, i6300esb)
 	dropbear-bin openssh-client     # SSH into the test guest (disarm over ssh)
 	bats bats-support bats-assert   # CLI tests
-	shellcheck                      # lint
+	shellcheck mandoc               # lint: shell files, man pages
 	grub-common                     # grub-editenv: grubenv round trips
 	clang libclang-rt-14-dev        # libFuzzer targets
 )

@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
 # Lint: run shellcheck on every shell file (POSIX sh for the initramfs,
-# bash for tooling) and check that every source file carries an SPDX
-# header.  Prints TAP.
+# bash for tooling), mandoc's lint on the man pages, and check that every
+# source file carries an SPDX header.  Prints TAP.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -16,15 +16,30 @@ mapfile -t files < <(git ls-files --cached --others --exclude-standard |
 		esac
 	done | sort -u)
 
+mapfile -t pages < <(git ls-files --cached --others --exclude-standard -- 'man/*.[1-9]')
+
 n=0
 failed=0
-echo "1..$((${#files[@]} + 1))"
+echo "1..$((${#files[@]} + ${#pages[@]} + 1))"
 for f in "${files[@]}"; do
 	n=$((n + 1))
 	if out=$(shellcheck -x "$f" 2>&1); then
 		echo "ok $n - shellcheck $f"
 	else
 		echo "not ok $n - shellcheck $f"
+		printf '%s\n' "$out" | sed 's/^/# /'
+		failed=$((failed + 1))
+	fi
+done
+
+for f in "${pages[@]}"; do
+	n=$((n + 1))
+	# mandoc exits 0 with nothing to say, and prints every finding
+	out=$(mandoc -T lint -W all "$f" 2>&1)
+	if [ -z "$out" ]; then
+		echo "ok $n - mandoc lint $f"
+	else
+		echo "not ok $n - mandoc lint $f"
 		printf '%s\n' "$out" | sed 's/^/# /'
 		failed=$((failed + 1))
 	fi
