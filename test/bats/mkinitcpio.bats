@@ -3,7 +3,7 @@
 #
 # The mkinitcpio adapter (hooks/mkinitcpio/) against mkinitcpio's documented
 # hook API, since Debian does not package mkinitcpio:
-# - install/earlyguard is sourced in bash, as
+# - install/earlyguard and install/sd-earlyguard are sourced in bash, as
 #   mkinitcpio sources install hooks, after recording stubs of add_binary,
 #   add_file, add_module, add_symlink, add_runscript, map, error and
 #   warning (and add_systemd_unit, which the systemd hook defines, for the
@@ -24,6 +24,7 @@ setup() {
 	INSTALL="$TOP/hooks/mkinitcpio/install"
 	RUNTIME="$TOP/hooks/mkinitcpio/hooks/earlyguard"
 	export EARLYGUARD_LIB="$TOP/hooks/earlyguard-lib.sh"
+	export EARLYGUARD_UNITDIR="$TOP/hooks/mkinitcpio/systemd"
 	export EARLYGUARD_BIN="${EG_BIN:-$TOP/build/earlyguard}"
 	[ -x "$EARLYGUARD_BIN" ] || skip "$EARLYGUARD_BIN missing: run make"
 	export EARLYGUARD_CONF="$BATS_TEST_TMPDIR/earlyguard.conf"
@@ -231,11 +232,84 @@ run_emergencyhook()"
 	fi
 }
 
+@test "sd-earlyguard help: what it does, and earlyguard for busybox images" {
+	run bash -c '. "$1"; help' bash "$INSTALL/sd-earlyguard"
+	assert_success
+	assert_output --partial "earlyguard-arm.service"
+	assert_output --partial "emergency.service and rescue.service"
+	assert_output --partial "use 'earlyguard' instead"
+}
 
+@test "sd-earlyguard build: the files and module, the arm unit wanted by sysinit.target, the rescue drop-ins" {
+	printf 'driver=i6300esb\n' >"$EARLYGUARD_CONF"
+	run_build sd-earlyguard "$SYSTEMD_STUBS"
+	assert_success
+	U="$EARLYGUARD_UNITDIR"
+	S=/usr/lib/systemd/system
+	run cat "$REC"
+	assert_output "add_binary $EARLYGUARD_BIN /sbin/earlyguard
+add_file $EARLYGUARD_LIB /usr/lib/earlyguard/earlyguard-lib.sh
+add_file $EARLYGUARD_CONF /etc/earlyguard.conf
+add_module i6300esb
+add_file - /etc/modules-load.d/earlyguard.conf 644
+| # earlyguard: the watchdog driver (driver= in /etc/earlyguard.conf)
+| i6300esb
+add_file $U/earlyguard-arm.service $S/earlyguard-arm.service 644
+add_symlink $S/sysinit.target.wants/earlyguard-arm.service ../earlyguard-arm.service
+add_systemd_unit emergency.service
+add_file $U/earlyguard-rescue.conf $S/emergency.service.d/zz-earlyguard.conf 644
+add_systemd_unit rescue.service
+add_file $U/earlyguard-rescue.conf $S/rescue.service.d/zz-earlyguard.conf 644"
+	[ ! -s "$FAILED" ]
+}
 
+@test "sd-earlyguard build without the systemd hook: refused, earlyguard named, nothing added" {
+	printf 'driver=i6300esb\n' >"$EARLYGUARD_CONF"
+	run_build sd-earlyguard
+	assert_failure
+	assert_output --partial "==> ERROR: sd-earlyguard: needs the systemd hook before it in HOOKS"
+	[ ! -s "$REC" ]
+	run cat "$FAILED"
+	assert_output add_earlyguard
+}
 
+@test "sd-earlyguard build, a configuration with problems: a counted failure, no units" {
+	printf 'driver=i6300esb\nbogus=1\n' >"$EARLYGUARD_CONF"
+	run_build sd-earlyguard "$SYSTEMD_STUBS"
+	assert_failure
+	assert_output --partial "has problems (above)"
+	[ ! -s "$REC" ]
+}
 
+@test "sd-earlyguard build, a unit file missing: add_file's failure is counted" {
+	printf 'driver=none\n' >"$EARLYGUARD_CONF"
+	# shellcheck disable=SC2016 # expanded in the build's shell
+	printf '%s\n' 'add_file() { echo "add_file $*" >>"$REC"; [ -f "$1" ] || error "file not found: %s" "$1"; }' \
+		>"$BATS_TEST_TMPDIR/files.bash"
+	EARLYGUARD_UNITDIR="$BATS_TEST_TMPDIR/no-units" run_build sd-earlyguard "$SYSTEMD_STUBS" \
+		"$BATS_TEST_TMPDIR/files.bash"
+	assert_failure
+	assert_output --partial "file not found: $BATS_TEST_TMPDIR/no-units/earlyguard-arm.service"
+	run grep -c '^add_earlyguard_units$' "$FAILED"
+	assert_output 1
+	run grep -c '^add_symlink' "$REC"
+	assert_output 0
+}
 
+@test "the systemd units: arm before sysinit and udev, the guard outlives the unit; rescue replaces the shell" {
+	U="$EARLYGUARD_UNITDIR"
+	run grep -E '^(DefaultDependencies|After|Before|Type|ExecStart|KillMode)=' "$U/earlyguard-arm.service"
+	assert_output "DefaultDependencies=no
+After=systemd-modules-load.service
+Before=sysinit.target systemd-udevd.service
+Type=oneshot
+ExecStart=/sbin/earlyguard init
+KillMode=process"
+	# an empty ExecStart= first: a drop-in adds to the list otherwise
+	run grep -E '^ExecStart=' "$U/earlyguard-rescue.conf"
+	assert_output 'ExecStart=
+ExecStart=/sbin/earlyguard rescue "systemd initrd: %n started (journalctl -b says what failed)"'
+}
 
 # ---- the runtime hook, in the shell mkinitcpio's /init runs ----
 
