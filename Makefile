@@ -142,6 +142,16 @@ install: $(B)/earlyguard
 		$(DESTDIR)$(LIBDIR)/dracut/modules.d/90earlyguard/earlyguard-arm.sh
 	install -D -m 0755 modules/90earlyguard/earlyguard-emergency.sh \
 		$(DESTDIR)$(LIBDIR)/dracut/modules.d/90earlyguard/earlyguard-emergency.sh
+	install -D -m 0644 hooks/mkinitcpio/install/earlyguard \
+		$(DESTDIR)$(LIBDIR)/initcpio/install/earlyguard
+	install -D -m 0644 hooks/mkinitcpio/install/sd-earlyguard \
+		$(DESTDIR)$(LIBDIR)/initcpio/install/sd-earlyguard
+	install -D -m 0644 hooks/mkinitcpio/hooks/earlyguard \
+		$(DESTDIR)$(LIBDIR)/initcpio/hooks/earlyguard
+	install -D -m 0644 hooks/mkinitcpio/systemd/earlyguard-arm.service \
+		$(DESTDIR)$(LIBDIR)/earlyguard/initrd/earlyguard-arm.service
+	install -D -m 0644 hooks/mkinitcpio/systemd/earlyguard-rescue.conf \
+		$(DESTDIR)$(LIBDIR)/earlyguard/initrd/earlyguard-rescue.conf
 
 clean:
 	rm -rf $(B)
