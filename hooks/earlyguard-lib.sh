@@ -42,6 +42,14 @@ eg_log() {
 	return 0
 }
 
+# eg_build_log MESSAGE...: build side (on the host, inside the generator's
+# run): to stderr, where the person running the generator sees it, never
+# to the build host's kernel log.
+eg_build_log() {
+	printf 'earlyguard: %s\n' "$*" >&2 2>/dev/null
+	return 0
+}
+
 # eg_arm: arm the watchdog and start the guard, once per boot.  A generator
 # may call its early hook more than once (or two adapters may be in one
 # image); $EG_ARMED_MARK makes the second call a no-op.
@@ -97,11 +105,11 @@ eg_driver_modules() {
 	# built from it would lack the driver, so refuse to build instead.
 	if [ -r "$EARLYGUARD_CONF" ] &&
 		! "$EARLYGUARD_BIN" -c "$EARLYGUARD_CONF" --cmdline /dev/null config check >/dev/null; then
-		eg_log "build: $EARLYGUARD_CONF has problems (see above); fix them first"
+		eg_build_log "build: $EARLYGUARD_CONF has problems (see above); fix them first"
 		return 1
 	fi
 	drivers=$(eg_config_get driver) || {
-		eg_log "build: unable to read driver= from $EARLYGUARD_CONF with $EARLYGUARD_BIN"
+		eg_build_log "build: unable to read driver= from $EARLYGUARD_CONF with $EARLYGUARD_BIN"
 		return 1
 	}
 	old_ifs=$IFS
@@ -113,7 +121,7 @@ eg_driver_modules() {
 		case "$m" in
 		'' | none) ;;
 		*[!A-Za-z0-9_-]*)
-			eg_log "build: bad module name in driver=: '$m'"
+			eg_build_log "build: bad module name in driver=: '$m'"
 			return 1
 			;;
 		*) printf '%s\n' "$m" ;;
@@ -125,7 +133,7 @@ eg_driver_modules() {
 # configuration when there is one.  Fails when the binary is missing.
 eg_install_files() {
 	if [ ! -f "$EARLYGUARD_BIN" ]; then
-		eg_log "build: $EARLYGUARD_BIN not found"
+		eg_build_log "build: $EARLYGUARD_BIN not found"
 		return 1
 	fi
 	printf '%s %s\n' "$EARLYGUARD_BIN" "$EG_IMAGE_BIN"

@@ -7,7 +7,10 @@
 # so it never exits; it never fails the boot.  /run is moved into the new
 # root by switch_root, the guard's state with it.
 
-# shellcheck source=SCRIPTDIR/../../hooks/earlyguard-lib.sh
-if . /usr/lib/earlyguard/earlyguard-lib.sh; then
+# dash and busybox ash end the shell (here dracut's /init, PID 1) on `.`
+# of a missing file, even inside `if`: look first.
+if [ -r /usr/lib/earlyguard/earlyguard-lib.sh ]; then
+	# shellcheck source=SCRIPTDIR/../../hooks/earlyguard-lib.sh
+	. /usr/lib/earlyguard/earlyguard-lib.sh
 	eg_arm
 fi

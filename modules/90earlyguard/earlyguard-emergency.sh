@@ -33,8 +33,10 @@ if type getargbool >/dev/null 2>&1 &&
 	eg_shell=--no-shell
 fi
 
-# shellcheck source=SCRIPTDIR/../../hooks/earlyguard-lib.sh
-if . /usr/lib/earlyguard/earlyguard-lib.sh; then
+# dash and busybox ash end the shell on `.` of a missing file: look first.
+if [ -r /usr/lib/earlyguard/earlyguard-lib.sh ]; then
+	# shellcheck source=SCRIPTDIR/../../hooks/earlyguard-lib.sh
+	. /usr/lib/earlyguard/earlyguard-lib.sh
 	eg_rescue $eg_shell "$eg_reason"
 fi
 /sbin/earlyguard rescue $eg_shell "$eg_reason"

@@ -121,6 +121,14 @@ copy_file earlyguard $EARLYGUARD_LIB /usr/lib/earlyguard/earlyguard-lib.sh"
 	assert_output 0
 }
 
+@test "build-side messages go to the person building (stderr), not the host's kernel log" {
+	printf 'driver=no such key\nbogus=1\n' >"$EARLYGUARD_CONF"
+	run_hook
+	assert_failure 1
+	assert_output --partial "earlyguard: build: $EARLYGUARD_CONF has problems (see above); fix them first"
+	[ ! -s "$EARLYGUARD_KMSG" ]
+}
+
 @test "eg_arm: runs earlyguard init once, logs a failure, never fails" {
 	load_lib
 	EG_ARMED_MARK="$BATS_TEST_TMPDIR/run/armed"
