@@ -221,11 +221,13 @@ bdir=$cache/build/$version-$key
 echo "    key $key ($bdir)"
 
 if [ ! -f "$bdir/.done" ]; then
+	step "extract"
+	# a tree without .done is from a build that failed or was killed
 	rm -rf "$bdir"
 	mkdir -p "$bdir"
 	printf '%s\n' "$ktext" >"$bdir/key"
-
-	step "extract"
+	# --no-check: apt-get source already checked every file against the
+	# signed archive index; the .dsc signature needs debian-keyring.
 	dpkg-source --no-check -x "$dsc" "$bdir/src" >"$bdir/extract.log" 2>&1 ||
 		{ tail -n 20 "$bdir/extract.log"; fatal "unable to extract $dsc"; }
 
@@ -269,7 +271,18 @@ if [ ! -f "$bdir/.done" ]; then
 	touch "$bdir/.done"
 else
 	echo "    cached"
+	touch "$bdir/.done"
 fi
+
+# Keep the three most recently used builds (161 MB each), so worktrees
+# with different patches do not rebuild in turn; drop the rest and any
+# unfinished tree (we hold the lock: nothing else is building).
+find "$cache/build" -mindepth 2 -maxdepth 2 -name .done -printf '%T@ %h\n' |
+	sort -rn | tail -n +4 | cut -d' ' -f2- |
+	while read -r d; do rm -rf "$d"; done
+for d in "$cache"/build/*/; do
+	[ -f "$d.done" ] || rm -rf "$d"
+done
 
 # ---- 5. output ----
 
