@@ -3,6 +3,7 @@
 # make            the shipped binary: static klibc, stripped (build/earlyguard)
 # make host       the same sources with the host compiler under ASan/UBSan
 # make images     kernel, initramfs and rootfs for QEMU (build/images/)
+# make grub       patched GRUB i386-pc modules + grub-mkimage (build/grub/)
 # make check      unit tests, bats, shellcheck, QEMU matrix (alias: make test)
 # make matrix     the QEMU matrix only (TESTS=M01,M03 for a subset)
 # make bench      figures, no assertions
@@ -49,7 +50,7 @@ Q := @
 msg = @printf '  %-7s %s\n' $(1) $(2);
 endif
 
-.PHONY: all host images matrix check test unit bats lint bench demo deps install clean fuzz
+.PHONY: all host images grub matrix check test unit bats lint bench demo deps install clean fuzz
 
 all: $(B)/earlyguard
 
@@ -88,6 +89,9 @@ images: $(B)/earlyguard
 	$(Q)images/build.sh $(B)/images
 	$(Q)images/build-initramfs-tools.sh $(B)/images
 	$(Q)images/build-dracut.sh $(B)/images
+
+grub:
+	$(Q)grub/build-grub.sh $(B)/grub
 
 unit: $(B)/host/unit
 	$(Q)$(B)/host/unit
