@@ -87,14 +87,37 @@ long eg_read_file(const char *path, char *buf, size_t size, bool *truncated)
 	return (long)got;
 }
 
+int eg_sync_dir(const char *path)
+{
+	char dir[EG_PATH_MAX + 32];
+	char *slash;
+	int dfd, err = 0;
+
+	if (!eg_copy(dir, sizeof dir, path))
+		return -ENAMETOOLONG;
+	slash = strrchr(dir, '/');
+	if (slash == dir)
+		slash[1] = '\0';
+	else if (slash)
+		*slash = '\0';
+	else
+		eg_copy(dir, sizeof dir, ".");
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return -errno;
+	/* tmpfs and some filesystems refuse fsync on a directory: harmless. */
+	if (fsync(dfd) != 0 && errno != EINVAL && errno != EROFS)
+		err = -errno;
+	close(dfd);
+	return err;
+}
+
 int eg_write_atomic(const char *path, const char *buf, size_t len, unsigned mode)
 {
 	char tmp[EG_PATH_MAX + 8];
-	char dir[EG_PATH_MAX];
-	char *slash;
-	int fd, err, dfd;
+	int fd, err;
 
-	if (!eg_fmt(tmp, sizeof tmp, "%s.tmp", path) || !eg_copy(dir, sizeof dir, path))
+	if (!eg_fmt(tmp, sizeof tmp, "%s.tmp", path))
 		return -ENAMETOOLONG;
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
 	if (fd < 0)
@@ -111,21 +134,7 @@ int eg_write_atomic(const char *path, const char *buf, size_t len, unsigned mode
 		return err;
 	}
 	/* The rename is durable only once the directory is. */
-	slash = strrchr(dir, '/');
-	if (slash == dir)
-		slash[1] = '\0';
-	else if (slash)
-		*slash = '\0';
-	else
-		eg_copy(dir, sizeof dir, ".");
-	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd < 0)
-		return -errno;
-	/* tmpfs and some filesystems refuse fsync on a directory: harmless. */
-	if (fsync(dfd) != 0 && errno != EINVAL && errno != EROFS)
-		err = -errno;
-	close(dfd);
-	return err;
+	return eg_sync_dir(path);
 }
 
 bool eg_parse_u64(const char *s, uint64_t *out)
