@@ -45,6 +45,8 @@ const struct eg_keydef eg_keys[EG_K_COUNT] = {
 			    "persistent state of the daemon"},
 	[EG_K_GRUBENV] = {"grubenv", EG_T_PATH, 0, 0, "/boot/grub/grubenv",
 			  "GRUB's environment block (earlyguard grubenv)"},
+	[EG_K_GRUB_SLOTS] = {"grub_slots", EG_T_PATH, 0, 0, "/boot/earlyguard",
+			     "GRUB's boot slots (earlyguard trial, promote)"},
 };
 
 /* Where each key lives in struct eg_conf. */
@@ -66,6 +68,7 @@ static const struct {
 	[EG_K_REBOOT_COMMAND] = FIELD(reboot_command),
 	[EG_K_STATE_DIR] = FIELD(state_dir),
 	[EG_K_GRUBENV] = FIELD(grubenv),
+	[EG_K_GRUB_SLOTS] = FIELD(grub_slots),
 };
 #undef FIELD
 
@@ -621,6 +624,10 @@ int eg_conf_parse_cmdline(struct eg_conf *c, const char *cmdline,
 		if (strncmp(w.key, prefix, plen) != 0)
 			continue;
 		k = eg_conf_lookup(w.key + plen, strlen(w.key + plen));
+		/* GRUB's words for this boot, read by bootsel.c */
+		if (k < 0 && (strcmp(w.key + plen, "entry") == 0 ||
+			      strcmp(w.key + plen, "attempt") == 0))
+			continue;
 		if (k < 0) {
 			report_fmt(report, ctx, "kernel command line",
 				   "%.*s: unknown key '%s' ignored (known: %s)", shown, w.raw,

@@ -32,6 +32,7 @@ enum eg_key {
 	EG_K_REBOOT_COMMAND,
 	EG_K_STATE_DIR,
 	EG_K_GRUBENV,
+	EG_K_GRUB_SLOTS,
 	EG_K_COUNT
 };
 
@@ -58,6 +59,7 @@ struct eg_conf {
 	char reboot_command[EG_PATH_MAX];
 	char state_dir[EG_PATH_MAX];
 	char grubenv[EG_PATH_MAX];  /* GRUB's environment block */
+	char grub_slots[EG_PATH_MAX]; /* GRUB's boot slots: A/, B/, trial/, recovery/ */
 	uint32_t timeout_s, deadline_s, rescue_s, panic_s, rootwait_s;
 	uint32_t handoff_s, confirm_s, checkin_s, checkin_grace_s, shutdown_s;
 	enum eg_source source[EG_K_COUNT];

@@ -124,6 +124,11 @@ static void overrides(void)
 	CHECK(strstr(s.last, "bogus") != NULL, "unknown key named");
 	CHECK_INT(c.timeout_s, 9, "words after an unknown key still apply");
 	CHECK_INT(parse(&c, "earlyguard.timeout", &s), 1, "key without value refused");
+	/* GRUB's words for this boot are not configuration (bootsel.c) */
+	CHECK_INT(parse(&c, "earlyguard.entry=A earlyguard.attempt=2 earlyguard.timeout=8", &s), 0,
+		  "earlyguard.entry= and .attempt= are no unknown keys");
+	CHECK_INT(c.timeout_s, 8, "words around them still apply");
+	CHECK_INT(parse(&c, "earlyguard.entryx=A", &s), 1, "a key that only starts like them");
 	CHECK_INT(parse(&c, "earlyguard.TIMEOUT=11", &s), 0, "key case ignored");
 	CHECK_INT(c.timeout_s, 11, "upper-case key applied");
 	CHECK_INT(parse(&c, "earlyguardx.timeout=3 xearlyguard.timeout=3 earlyguard=3", &s), 0,

@@ -67,6 +67,7 @@ static void defaults(void)
 	CHECK_STR(c.driver, "", "default driver none");
 	CHECK_STR(c.record, "", "default record none");
 	CHECK_STR(c.grubenv, "/boot/grub/grubenv", "default grubenv");
+	CHECK_STR(c.grub_slots, "/boot/earlyguard", "default grub_slots");
 	for (int k = 0; k < EG_K_COUNT; k++)
 		CHECK(c.source[k] == EG_SRC_DEFAULT, "key %s starts as default", eg_keys[k].name);
 }
@@ -184,6 +185,12 @@ static void file_reports(void)
 	CHECK(strstr(s.last_msg, "keeping /boot/grub/grubenv (the default)") != NULL,
 	      "relative grubenv: the default stays: %s", s.last_msg);
 	CHECK_INT(file(&c, "grubenv=none\n", &s), 1, "grubenv has no 'none'");
+	CHECK_INT(file(&c, "grub_slots=/boot/efi/earlyguard\n", &s), 0, "grub_slots path");
+	CHECK_STR(c.grub_slots, "/boot/efi/earlyguard", "grub_slots set from the file");
+	CHECK_INT(file(&c, "grub_slots=earlyguard\n", &s), 1, "relative grub_slots refused");
+	CHECK(strstr(s.last_msg, "keeping /boot/earlyguard (the default)") != NULL,
+	      "relative grub_slots: the default stays: %s", s.last_msg);
+	CHECK_INT(file(&c, "grub_slots='/boot/my slots'\n", &s), 1, "grub_slots with a space");
 }
 
 static void lookup_and_format(void)
