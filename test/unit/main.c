@@ -31,6 +31,7 @@ int main(void)
 	test_modload();
 	test_daemon();
 	test_grubenv();
+	test_bootsel();
 	printf("1..%d\n", unit_run);
 	return unit_failed ? 1 : 0;
 }

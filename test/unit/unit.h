@@ -36,5 +36,6 @@ void test_modload(void);
 void test_util(void);
 void test_daemon(void);
 void test_grubenv(void);
+void test_bootsel(void);
 
 #endif
