@@ -232,6 +232,11 @@ int eg_ctl_call(const char *verb, const char *request, const void *raw, size_t r
 		fprintf(stderr, "earlyguard: %s: refused: %s", verb, reply + 8);
 		return EG_EXIT_REFUSED;
 	}
+	/* done, but not all of it: the text says what is left */
+	if (strncmp(reply, "FAILED ", 7) == 0) {
+		fprintf(stderr, "earlyguard: %s: %s", verb, reply + 7);
+		return EG_EXIT_FAIL;
+	}
 	fprintf(stderr, "earlyguard: %s: unexpected reply: %.80s\n", verb, reply);
 	return EG_EXIT_SYS;
 }

@@ -297,7 +297,13 @@ static void status_text(const struct dctx *x, char *out, size_t size, bool json)
 	const char *cs, *ks;
 	char pet[24], at[24], conf_at[24];
 	char e1[EG_MSG_MAX * 2], e2[EG_REASON_MAX * 2], e3[80], e4[EG_PATH_MAX * 2];
+	char e5[EG_MSG_MAX * 2], boot[80], grub[EG_MSG_MAX];
+	struct eg_grubstat g;
+	const char *trial, *entry;
 
+	eg_grub_state(&x->conf, x->cmdline, &g);
+	trial = g.s.trial < 0 ? "" : eg_entry_name[g.s.trial];
+	entry = g.b.entry < 0 ? "" : eg_entry_name[g.b.entry];
 	status_values(x, now, &cs, &cl, &ks, &kl);
 	fmt_secs(pet, sizeof pet, now - x->d.last_pet_ms);
 	fmt_secs(at, sizeof at, x->start_ms);
@@ -307,21 +313,39 @@ static void status_text(const struct dctx *x, char *out, size_t size, bool json)
 		json_str(e2, sizeof e2, x->shutdown_reason);
 		json_str(e3, sizeof e3, x->identity);
 		json_str(e4, sizeof e4, x->device);
+		json_str(e5, sizeof e5, g.err);
 		snprintf(out, size,
 			 "{\"watchdog_device\":\"%s\",\"watchdog_identity\":\"%s\","
 			 "\"watchdog_timeout_s\":%lu,\"watchdog\":\"%s\",\"last_pet_ms_ago\":%lld,"
 			 "\"handoff\":\"%s\",\"handoff_guard_pid\":%ld,\"open_since_initramfs\":%s,"
 			 "\"daemon_started_at_s\":%s,\"boot_id\":\"%s\",\"previous_boot\":\"%s\","
+			 "\"boot_entry\":\"%s\",\"boot_attempt\":%d,\"grubenv_error\":\"%s\","
+			 "\"grub_default\":\"%s\",\"grub_one_shot\":\"%s\",\"grub_max_tries\":%d,"
+			 "\"grub_A_tries\":%d,\"grub_B_tries\":%d,\"grub_recovery_tries\":%d,"
 			 "\"confirm_state\":\"%s\",\"confirm_left_s\":%lld,\"checkin_state\":\"%s\","
 			 "\"checkin_left_s\":%lld,\"shutdown\":\"%s\"}\n",
 			 e4, e3, (unsigned long)x->timeout_s,
 			 x->wdt_fd >= 0 ? "armed" : x->stopped_ms ? "stopped" : "none",
 			 (long long)(x->wdt_fd >= 0 ? now - x->d.last_pet_ms : -1),
 			 x->from_guard ? "guard" : "self", x->guard_pid,
-			 x->from_guard && x->wdt_fd >= 0 ? "true" : "false", at, x->boot_id, e1, cs,
+			 x->from_guard && x->wdt_fd >= 0 ? "true" : "false", at, x->boot_id, e1,
+			 entry, g.b.attempt, e5, eg_entry_name[g.s.def], trial, g.s.max_tries,
+			 g.s.tries[0], g.s.tries[1], g.s.tries[2], cs,
 			 (long long)cl, ks, (long long)kl, x->d.shutting_down ? e2 : "");
 		return;
 	}
+	if (g.b.entry < 0)
+		snprintf(boot, sizeof boot, "none%s%s", g.bad ? ": " : "", g.bad ? g.bad : "");
+	else
+		snprintf(boot, sizeof boot, "%s, attempt %c of %d", entry,
+			 g.b.attempt < 0 ? '?' : '0' + g.b.attempt,
+			 g.b.entry == EG_E_TRIAL ? 1 : g.s.max_tries);
+	if (g.err[0])
+		eg_copy(grub, sizeof grub, g.err);
+	else
+		snprintf(grub, sizeof grub, "default %s, one-shot %s, tries A %d, B %d, recovery %d "
+			 "of %d", eg_entry_name[g.s.def], trial[0] ? trial : "none", g.s.tries[0],
+			 g.s.tries[1], g.s.tries[2], g.s.max_tries);
 	{
 		char handoff[200], confirm[80], checkin[80];
 
@@ -368,10 +392,12 @@ static void status_text(const struct dctx *x, char *out, size_t size, bool json)
 			 "handoff: %s\n"
 			 "boot_id: %s\n"
 			 "previous_boot: %s\n"
+			 "boot_entry: %s\n"
+			 "grubenv: %s\n"
 			 "confirm: %s\n"
 			 "checkin: %s\n"
 			 "shutdown: %s%s%s\n",
-			 wd, handoff, x->boot_id, x->previous, confirm, checkin,
+			 wd, handoff, x->boot_id, x->previous, boot, grub, confirm, checkin,
 			 x->d.shutting_down ? "begun (" : "none", x->d.shutting_down ? x->shutdown_reason : "",
 			 x->d.shutting_down ? ")" : "");
 	}
@@ -432,6 +458,9 @@ static void handle_request(struct dctx *x, struct client *cl)
 	}
 	if (strcmp(req, "DISARM") == 0) {
 		int64_t left = (x->d.confirm_deadline_ms - now) / 1000;
+		char grub[EG_MSG_MAX];
+		int g;
+
 		a = eg_daemon_step(&x->d, now, EG_D_DISARM);
 		if (a.result == 0) {
 			eg_log(EG_NOTICE, "disarm: boot confirmed %llds before the confirm deadline",
@@ -448,6 +477,15 @@ static void handle_request(struct dctx *x, struct client *cl)
 		} else {
 			snprintf(out, sizeof out, "OK\nalready confirmed\n");
 		}
+		/* GRUB's count, also when already confirmed (a retry after a
+		 * failed grubenv write) or with the deadline off.  A failure
+		 * does not undo the confirmation. */
+		g = x->d.shutting_down ? 0 : eg_grub_confirm(&x->conf, x->cmdline, grub, sizeof grub);
+		if (g > 0)
+			snprintf(out + strlen(out), sizeof out - strlen(out), "%s\n", grub);
+		else if (g < 0)
+			snprintf(out, sizeof out, "FAILED %s (the boot is confirmed all the same: "
+				 "run earlyguard disarm again once it is fixed)\n", grub);
 		reply(cl->fd, out);
 	} else if (strcmp(req, "CHECKIN") == 0 || strcmp(req, "CHECKIN-DISABLE") == 0) {
 		bool disable = req[7] == '-';

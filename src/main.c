@@ -37,6 +37,8 @@ static const char usage_text[] =
 	"  checkin [--disable]       check in (the first one arms the check-in deadline)\n"
 	"  status [--json]           watchdog, handoff, deadlines, the last boot's end\n"
 	"  reboot --reason TEXT      orderly reboot under the watchdog\n"
+	"  trial ENTRY               boot ENTRY (trial, A, B or recovery) next boot only\n"
+	"  promote                   make this confirmed trial the default slot\n"
 	"  shutdown begin|done       the first and the last thing of any shutdown\n"
 	"  watchdog stop --yes|start maintenance: stop the hardware watchdog, re-arm it\n"
 	"options: -c CONF (/etc/earlyguard.conf), --cmdline FILE (/proc/cmdline),\n"
@@ -407,6 +409,14 @@ int main(int argc, char **argv)
 		return cmd_daemon(&o, argc, argv);
 	if (strcmp(argv[0], "grubenv") == 0)
 		return cmd_grubenv(&o, argc, argv);
+	if (strcmp(argv[0], "trial") == 0) {
+		int entry;
+		const char *why = argc == 2 ? eg_bootsel_trial(argv[1], &entry) :
+					      "trial takes one ENTRY";
+		return why ? usage(why) : eg_cmd_trial(&o, entry);
+	}
+	if (strcmp(argv[0], "promote") == 0)
+		return argc == 1 ? eg_cmd_promote(&o) : usage("promote takes no arguments");
 	if (strcmp(argv[0], "disarm") == 0 || strcmp(argv[0], "checkin") == 0 ||
 	    strcmp(argv[0], "status") == 0 || strcmp(argv[0], "reboot") == 0 ||
 	    strcmp(argv[0], "shutdown") == 0 || strcmp(argv[0], "control-raw") == 0 ||

@@ -3,6 +3,7 @@
 #ifndef EG_ROLES_H
 #define EG_ROLES_H
 
+#include "bootsel.h"
 #include "conf.h"
 #include "wdt.h"
 
@@ -30,5 +31,21 @@ void eg_guard_run(struct eg_guard_args *a) __attribute__((noreturn));
 /* Bounded module loading: load each module of a comma-separated list in a
  * child, waiting at most bound_ms in all.  Returns the number of failures. */
 int eg_load_modules(const char *list, const char *cmdline, int64_t bound_ms);
+
+/* GRUB boot selection (grubcmd.c).  The operator's commands, root only,
+ * not through the daemon: */
+int eg_cmd_trial(const struct eg_opts *o, int entry);
+int eg_cmd_promote(const struct eg_opts *o);
+/* The grubenv side of disarm: 0 nothing to do (no earlyguard.entry=), 1
+ * marked good, -1 failed (logged); msg says which. */
+int eg_grub_confirm(const struct eg_conf *c, const char *cmdline, char *msg, size_t size);
+/* For status: this boot, and the grubenv as GRUB reads it. */
+struct eg_grubstat {
+	struct eg_boot b;
+	const char *bad;        /* why earlyguard.entry= or .attempt= was ignored */
+	struct eg_grubsel s;    /* GRUB's defaults when the grubenv is unreadable */
+	char err[EG_MSG_MAX];   /* why it is unreadable; "" when it was read */
+};
+void eg_grub_state(const struct eg_conf *c, const char *cmdline, struct eg_grubstat *g);
 
 #endif
