@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* libFuzzer: the kernel command-line tokenizer, the earlyguard.* parser and
- * the module-parameter collector never crash or loop. */
+/* libFuzzer: the kernel command-line tokenizer, the earlyguard.* parser,
+ * the module-parameter collector and the boot entry parser never crash or
+ * loop; the boot entry and attempt are always in range. */
+#include "bootsel.h"
 #include "conf.h"
 #include "modload.h"
 
@@ -19,6 +21,7 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 	char cl[EG_CMDLINE_MAX], params[EG_MODPARAMS_MAX];
 	struct eg_conf c;
 	struct eg_word w;
+	struct eg_boot b;
 	const char *p = cl;
 	int words = 0;
 
@@ -33,6 +36,9 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 	eg_conf_parse_cmdline(&c, cl, ignore, NULL);
 	eg_modparams(cl, "i6300esb", params, sizeof params);
 	if (strlen(params) >= sizeof params)
+		abort();
+	eg_boot_parse(cl, &b);
+	if (b.entry < -1 || b.entry >= EG_E_COUNT || b.attempt < -1 || b.attempt > 9)
 		abort();
 	return 0;
 }

@@ -3,8 +3,10 @@
  * serializes back byte for byte; whatever parse leaves (the block, or a
  * fresh one for a corrupt block) is valid and parse(serialize) is the
  * identity; every listed variable is found by get; setting a new variable
- * and unsetting it again restores the block exactly. */
-#include "grubenv.h"
+ * and unsetting it again restores the block exactly.  Boot selection
+ * (bootsel.c) reads any block within GRUB's ranges, and its edits leave
+ * a valid block that says what they set. */
+#include "bootsel.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -26,7 +28,10 @@ static void identity(const struct eg_grubenv *g)
 int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 {
 	struct eg_grubenv_var v;
+	struct eg_grubsel s;
+	struct eg_boot b = {EG_E_TRIAL, 1};
 	const char *why;
+	int target;
 	size_t pos = 0, vlen;
 
 	if (size > 2 * EG_GRUBENV_MAX)
@@ -61,5 +66,31 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 	eg_grubenv_serialize(&e, out);
 	if (memcmp(out, before, e.size) != 0)
 		abort();
+	eg_grubsel_read(&e, &s);
+	if ((s.def != EG_E_A && s.def != EG_E_B) || s.trial < -1 || s.trial >= EG_E_COUNT ||
+	    s.max_tries < 1 || s.max_tries > 9)
+		abort();
+	for (int i = 0; i < 3; i++)
+		if (s.tries[i] < 0 || s.tries[i] > 9)
+			abort();
+	if (eg_bootsel_promote(&b, &e, &target) == NULL) {
+		if (target == s.def)
+			abort();
+		if (eg_bootsel_promoted(&e, target) == NULL) {
+			identity(&e);
+			eg_grubsel_read(&e, &s);
+			if (s.def != target || s.tries[target] != 0)
+				abort();
+		}
+	}
+	b.entry = size ? data[0] % EG_E_COUNT : EG_E_A;
+	if (eg_bootsel_disarm(&b, &e, why == NULL) == NULL) {
+		identity(&e);
+		if (eg_grubenv_get(&e, "eg_ok", got, sizeof got) != 1 || strcmp(got, "1") != 0)
+			abort();
+		eg_grubsel_read(&e, &s);
+		if (b.entry != EG_E_TRIAL && s.tries[b.entry] != 0)
+			abort();
+	}
 	return 0;
 }
