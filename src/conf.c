@@ -9,44 +9,44 @@
 #define M 60u
 
 const struct eg_keydef eg_keys[EG_K_COUNT] = {
-	[EG_K_DEVICE] = {"device", EG_T_PATH, 0, 0, "/dev/watchdog",
-			 "watchdog device node"},
-	[EG_K_DRIVER] = {"driver", EG_T_MODLIST, 0, 0, "",
-			 "watchdog driver module(s) to load first"},
-	[EG_K_TIMEOUT] = {"timeout", EG_T_DURATION, 1, H, "30s",
-			  "hardware watchdog timeout"},
-	[EG_K_DEADLINE] = {"deadline", EG_T_DURATION, 10, 24 * H, "10m",
-			   "time from arming to switch_root before a reboot"},
-	[EG_K_RESCUE] = {"rescue", EG_T_DURATION, 0, H, "60s",
-			 "console shell window before a rescue reboot"},
-	[EG_K_PANIC] = {"panic", EG_T_DURATION, 1, H, "10s",
-			"reboot delay after a kernel panic, if the kernel would wait forever"},
-	[EG_K_RECORD] = {"record", EG_T_RECORD, 0, 0, "",
-			 "boot record device: /dev/..., PARTLABEL=name, or none"},
-	[EG_K_ROOTWAIT] = {"rootwait", EG_T_DURATION, 1, H, "30s",
-			   "how long the project's init waits for the root device"},
-	[EG_K_MODULES] = {"modules", EG_T_MODLIST, 0, 0, "",
-			  "modules the project's init loads before looking for root"},
-	[EG_K_HANDOFF_TIMEOUT] = {"handoff_timeout", EG_T_DURATION, 0, 24 * H, "5m",
-				  "after switch_root, reboot unless the daemon takes over (0: off)"},
-	[EG_K_CONFIRM_TIMEOUT] = {"confirm_timeout", EG_T_DURATION, 0, 7 * 24 * H, "10m",
-				  "reboot unless `earlyguard disarm` confirms the boot (0: off)"},
-	[EG_K_CHECKIN_INTERVAL] = {"checkin_interval", EG_T_DURATION, 0, 7 * 24 * H, "0",
-				   "once armed, `earlyguard checkin` is due this often (0: off)"},
-	[EG_K_CHECKIN_GRACE] = {"checkin_grace", EG_T_DURATION, 10, 24 * H, "5m",
-				"after a missed check-in and a network restart, reboot after this"},
-	[EG_K_NETWORK_RESTART] = {"network_restart", EG_T_COMMAND, 0, 0, "",
-				  "command run (sh -c) when a check-in is missed"},
-	[EG_K_SHUTDOWN_TIMEOUT] = {"shutdown_timeout", EG_T_DURATION, 10, H, "10m",
-				   "watchdog timeout while shutting down"},
-	[EG_K_REBOOT_COMMAND] = {"reboot_command", EG_T_COMMAND, 0, 0, "/sbin/reboot",
-				 "how the daemon asks the init system to reboot"},
-	[EG_K_STATE_DIR] = {"state_dir", EG_T_PATH, 0, 0, "/var/lib/earlyguard",
-			    "persistent state of the daemon"},
-	[EG_K_GRUBENV] = {"grubenv", EG_T_PATH, 0, 0, "/boot/grub/grubenv",
-			  "GRUB's environment block (earlyguard grubenv)"},
-	[EG_K_GRUB_SLOTS] = {"grub_slots", EG_T_PATH, 0, 0, "/boot/earlyguard",
-			     "GRUB's boot slots (earlyguard trial, promote)"},
+	/* watchdog device node */
+	[EG_K_DEVICE] = {"device", EG_T_PATH, 0, 0, "/dev/watchdog"},
+	/* watchdog driver module(s) to load first */
+	[EG_K_DRIVER] = {"driver", EG_T_MODLIST, 0, 0, ""},
+	/* hardware watchdog timeout */
+	[EG_K_TIMEOUT] = {"timeout", EG_T_DURATION, 1, H, "30s"},
+	/* time from arming to switch_root before a reboot */
+	[EG_K_DEADLINE] = {"deadline", EG_T_DURATION, 10, 24 * H, "10m"},
+	/* console shell window before a rescue reboot */
+	[EG_K_RESCUE] = {"rescue", EG_T_DURATION, 0, H, "60s"},
+	/* reboot delay after a kernel panic, if the kernel would wait forever */
+	[EG_K_PANIC] = {"panic", EG_T_DURATION, 1, H, "10s"},
+	/* boot record device: /dev/..., PARTLABEL=name, or none */
+	[EG_K_RECORD] = {"record", EG_T_RECORD, 0, 0, ""},
+	/* how long the project's init waits for the root device */
+	[EG_K_ROOTWAIT] = {"rootwait", EG_T_DURATION, 1, H, "30s"},
+	/* modules the project's init loads before looking for root */
+	[EG_K_MODULES] = {"modules", EG_T_MODLIST, 0, 0, ""},
+	/* after switch_root, reboot unless the daemon takes over (0: off) */
+	[EG_K_HANDOFF_TIMEOUT] = {"handoff_timeout", EG_T_DURATION, 0, 24 * H, "5m"},
+	/* reboot unless `earlyguard disarm` confirms the boot (0: off) */
+	[EG_K_CONFIRM_TIMEOUT] = {"confirm_timeout", EG_T_DURATION, 0, 7 * 24 * H, "10m"},
+	/* once armed, `earlyguard checkin` is due this often (0: off) */
+	[EG_K_CHECKIN_INTERVAL] = {"checkin_interval", EG_T_DURATION, 0, 7 * 24 * H, "0"},
+	/* after a missed check-in and a network restart, reboot after this */
+	[EG_K_CHECKIN_GRACE] = {"checkin_grace", EG_T_DURATION, 10, 24 * H, "5m"},
+	/* command run (sh -c) when a check-in is missed */
+	[EG_K_NETWORK_RESTART] = {"network_restart", EG_T_COMMAND, 0, 0, ""},
+	/* watchdog timeout while shutting down */
+	[EG_K_SHUTDOWN_TIMEOUT] = {"shutdown_timeout", EG_T_DURATION, 10, H, "10m"},
+	/* how the daemon asks the init system to reboot */
+	[EG_K_REBOOT_COMMAND] = {"reboot_command", EG_T_COMMAND, 0, 0, "/sbin/reboot"},
+	/* persistent state of the daemon */
+	[EG_K_STATE_DIR] = {"state_dir", EG_T_PATH, 0, 0, "/var/lib/earlyguard"},
+	/* GRUB's environment block (earlyguard grubenv) */
+	[EG_K_GRUBENV] = {"grubenv", EG_T_PATH, 0, 0, "/boot/grub/grubenv"},
+	/* GRUB's boot slots (earlyguard trial, promote) */
+	[EG_K_GRUB_SLOTS] = {"grub_slots", EG_T_PATH, 0, 0, "/boot/earlyguard"},
 };
 
 /* Where each key lives in struct eg_conf. */

@@ -45,7 +45,6 @@ struct eg_keydef {
 	enum eg_type type;
 	uint32_t min, max; /* durations, in seconds */
 	const char *def;
-	const char *help;
 };
 
 extern const struct eg_keydef eg_keys[EG_K_COUNT];
