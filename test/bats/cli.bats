@@ -266,9 +266,14 @@ eg() {
 	assert_output --partial "option --cmdline needs a FILE"
 }
 
-@test "the shipped binary (static klibc, stripped) is at most 64 KiB" {
+# The budget: 64 KiB while the binary did the initramfs and rootfs-service
+# roles (issues 2, 3); 96 KiB since GRUB boot selection (trial, promote,
+# grubenv), which took it to 69 KiB.  What an initramfs pays is the
+# compressed size, which `make bench` prints.  The fetch issue (BearSSL,
+# HTTP, netlink) must argue for any more.
+@test "the shipped binary (static klibc, stripped) is at most 96 KiB" {
 	bin="$BATS_TEST_DIRNAME/../../build/earlyguard"
 	[ -x "$bin" ] || skip "$bin missing: run make"
 	size=$(stat -c %s "$bin")
-	[ "$size" -le 65536 ] || fail "build/earlyguard is $size bytes, over 64 KiB"
+	[ "$size" -le 98304 ] || fail "build/earlyguard is $size bytes, over 96 KiB"
 }
