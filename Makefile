@@ -88,6 +88,7 @@ images: $(B)/earlyguard
 	$(Q)images/build.sh $(B)/images
 	$(Q)images/build-initramfs-tools.sh $(B)/images
 	$(Q)images/build-dracut.sh $(B)/images
+	$(Q)images/build-disk.sh $(B)/images
 
 unit: $(B)/host/unit
 	$(Q)$(B)/host/unit
@@ -136,6 +137,10 @@ install: $(B)/earlyguard
 		$(DESTDIR)$(PREFIX)/share/initramfs-tools/scripts/init-top/earlyguard
 	install -D -m 0755 hooks/initramfs-tools/scripts/panic/earlyguard \
 		$(DESTDIR)$(PREFIX)/share/initramfs-tools/scripts/panic/earlyguard
+	install -D -m 0644 grub/earlyguard.cfg $(DESTDIR)$(LIBDIR)/earlyguard/grub/earlyguard.cfg
+	install -D -m 0755 grub/10_earlyguard $(DESTDIR)$(SYSCONFDIR)/grub.d/10_earlyguard
+	install -D -m 0644 grub/earlyguard-grub.example \
+		$(DESTDIR)$(SYSCONFDIR)/default/earlyguard-grub.example
 
 clean:
 	rm -rf $(B)

@@ -16,6 +16,7 @@ packages=(
 	dropbear-bin openssh-client     # SSH into the test guest (disarm over ssh)
 	bats bats-support bats-assert   # CLI tests
 	shellcheck                      # lint
+	grub-common grub-pc-bin fdisk   # disk.img: grub-mkimage, grub-editenv, i386-pc modules, sfdisk
 	clang libclang-rt-14-dev        # libFuzzer targets
 )
 
