@@ -89,6 +89,7 @@ images: $(B)/earlyguard
 	$(Q)images/build.sh $(B)/images
 	$(Q)images/build-initramfs-tools.sh $(B)/images
 	$(Q)images/build-dracut.sh $(B)/images
+	$(Q)images/build-disk.sh $(B)/images
 
 grub:
 	$(Q)grub/build-grub.sh $(B)/grub
@@ -156,6 +157,10 @@ install: $(B)/earlyguard
 		$(DESTDIR)$(LIBDIR)/earlyguard/initrd/earlyguard-arm.service
 	install -D -m 0644 hooks/mkinitcpio/systemd/earlyguard-rescue.conf \
 		$(DESTDIR)$(LIBDIR)/earlyguard/initrd/earlyguard-rescue.conf
+	install -D -m 0644 grub/earlyguard.cfg $(DESTDIR)$(LIBDIR)/earlyguard/grub/earlyguard.cfg
+	install -D -m 0755 grub/10_earlyguard $(DESTDIR)$(SYSCONFDIR)/grub.d/10_earlyguard
+	install -D -m 0644 grub/earlyguard-grub.example \
+		$(DESTDIR)$(SYSCONFDIR)/default/earlyguard-grub.example
 
 clean:
 	rm -rf $(B)

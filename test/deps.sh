@@ -16,7 +16,7 @@ packages=(
 	dropbear-bin openssh-client     # SSH into the test guest (disarm over ssh)
 	bats bats-support bats-assert   # CLI tests
 	shellcheck mandoc               # lint: shell files, man pages
-	grub-common                     # grub-editenv: grubenv round trips
+	grub-common grub-pc-bin fdisk   # grub-editenv, disk.img: grub-mkimage, i386-pc modules, sfdisk
 	clang libclang-rt-14-dev        # libFuzzer targets
 )
 

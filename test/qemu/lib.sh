@@ -32,6 +32,11 @@
 #   EG_INITRD_IMG=FILE  boot FILE as it is instead of the assembled
 #                  initrd (initramfs.img + test overlay): an image made by
 #                  another generator (images/build-initramfs-tools.sh)
+#   EG_DISK=FILE   boot FILE through its own MBR and GRUB instead of
+#                  -kernel/-initrd/-append (eg_boot's APPEND is not used):
+#                  FILE is /dev/vda and is written (GRUB's grubenv), so it
+#                  is the scenario's own copy (eg_disk_setup); the state
+#                  disk stays /dev/vdb
 
 set -uo pipefail
 
@@ -215,12 +220,23 @@ eg_initrd() {
 eg_boot() {
 	local n=$1 limit=$2 append=$3 sfx=
 	[ "$n" = 1 ] || sfx=.$n
-	if [ -n "${EG_INITRD_IMG:-}" ]; then
-		[ -s "$EG_INITRD_IMG" ] ||
-			{ eg_fail "$EG_INITRD_IMG missing: run images/build-initramfs-tools.sh"; return 1; }
-		EG_INITRD=$EG_INITRD_IMG
+	local boot_args
+	if [ -n "${EG_DISK:-}" ]; then
+		[ -s "$EG_DISK" ] || { eg_fail "$EG_DISK missing (eg_disk_setup)"; return 1; }
+		# SeaBIOS boots it; GRUB reads it through the BIOS.
+		boot_args=(-drive "file=$EG_DISK,format=raw,if=virtio")
+	else
+		if [ -n "${EG_INITRD_IMG:-}" ]; then
+			[ -s "$EG_INITRD_IMG" ] ||
+				{ eg_fail "$EG_INITRD_IMG missing: run images/build-initramfs-tools.sh"; return 1; }
+			EG_INITRD=$EG_INITRD_IMG
+		fi
+		[ -n "$EG_INITRD" ] || eg_initrd '' || return 1
+		boot_args=(
+			-kernel "$EG_KERNEL" -initrd "$EG_INITRD" -append "$append"
+			-drive "file=$EG_ROOTFS,format=raw,if=virtio,snapshot=on"
+		)
 	fi
-	[ -n "$EG_INITRD" ] || eg_initrd '' || return 1
 	if [ "$EG_NET" = 1 ]; then
 		eg_ssh_setup || return 1
 	fi
@@ -239,9 +255,8 @@ eg_boot() {
 
 	local args=(
 		"$EG_QEMU" -accel tcg -m 256 -smp 1 -nodefaults -display none
-		-kernel "$EG_KERNEL" -initrd "$EG_INITRD" -append "$append"
+		"${boot_args[@]}"
 		-serial "file:$EG_CONSOLE"
-		-drive "file=$EG_ROOTFS,format=raw,if=virtio,snapshot=on"
 		-drive "file=$EG_WORK/state.img,format=raw,if=virtio"
 		${EG_EXTRA_DRIVE:+-drive "file=$EG_EXTRA_DRIVE,format=raw,if=virtio,readonly=on"}
 		-qmp "unix:$sock,server=on,wait=on"
@@ -289,7 +304,11 @@ eg_boot() {
 	local opts=
 	[ "$EG_NET" != 1 ] || opts="$opts, networked"
 	[ "$EG_REBOOTS" != 1 ] || opts="$opts, resets restart the guest"
-	eg_note "boot$sfx: started, outer timeout $limit s$opts; append: $append"
+	if [ -n "${EG_DISK:-}" ]; then
+		eg_note "boot$sfx: started, outer timeout $limit s$opts; disk: ${EG_DISK#"$EG_TOP"/}"
+	else
+		eg_note "boot$sfx: started, outer timeout $limit s$opts; append: $append"
+	fi
 }
 
 # eg_classify QMPLOG RC [REBOOTS]: how a VM ended.
@@ -764,6 +783,79 @@ eg_ssh_has() {
 eg_ssh_line() {
 	printf '%s\n' "$EG_SSH_OUT" | grep -E "^$1:" | grep -qF -- "$2" && return 0
 	eg_fail "ssh #$EG_SSH_N: no '$1:' line mentions '$2' (out: ${EG_SSH_OUT:0:400})"
+}
+
+# ---- GRUB disk boots (EG_DISK) ----
+
+EG_DISK_SRC=$EG_IMAGES/disk.img
+EG_DISKENV=$EG_TOP/images/diskenv.sh
+EG_ENV_OUT=          # stdout of the last eg_env
+
+# eg_disk_setup: copy build/images/disk.img into the work dir (sparse) and
+# boot it from now on (EG_DISK). Records a failure if it is missing.
+eg_disk_setup() {
+	[ -s "$EG_DISK_SRC" ] ||
+		{ eg_fail "${EG_DISK_SRC#"$EG_TOP"/} missing: run make images"; return 1; }
+	cp --sparse=always "$EG_DISK_SRC" "$EG_WORK/disk.img" ||
+		{ eg_fail "cannot copy disk.img into $EG_WORK"; return 1; }
+	EG_DISK=$EG_WORK/disk.img
+}
+
+# eg_env [--file PATH] CMD ARGS...: images/diskenv.sh CMD on the scenario's
+# disk, between boots (never while its VM runs); its stdout in EG_ENV_OUT,
+# every call in diskenv.log. Records a failure unless it succeeds.
+eg_env() {
+	local fopt=()
+	if [ "$1" = --file ]; then
+		fopt=(--file "$2")
+		shift 2
+	fi
+	if [ -n "$EG_EXITF" ] && ! eg_exited; then
+		eg_fail "eg_env $*: the VM is still running"
+		return 1
+	fi
+	EG_ENV_OUT=$("$EG_DISKENV" "${fopt[@]}" "$EG_DISK" "$@" 2>"$EG_WORK/diskenv.err")
+	local rc=$?
+	{
+		printf '$ diskenv.sh %s%s\n' "${fopt[*]:+${fopt[*]} }" "$*"
+		[ -z "$EG_ENV_OUT" ] || printf '%s\n' "$EG_ENV_OUT" | sed 's/^/  /'
+		[ "$rc" = 0 ] || sed 's/^/  err: /' "$EG_WORK/diskenv.err"
+	} >>"$EG_WORK/diskenv.log"
+	[ "$rc" = 0 ] && return 0
+	eg_fail "diskenv.sh ${fopt[*]:+${fopt[*]} }$* failed: $(head -n 3 "$EG_WORK/diskenv.err")"
+}
+
+# eg_env_is NAME VALUE...: the grubenv holds NAME=VALUE for every pair
+# (VALUE may be empty: "NAME=" written, not absent).
+eg_env_is() {
+	eg_env list || return 1
+	while [ $# -ge 2 ]; do
+		printf '%s\n' "$EG_ENV_OUT" | grep -qxF -- "$1=$2" ||
+			eg_fail "grubenv: expected $1=$2, have: $(printf '%s\n' "$EG_ENV_OUT" | grep "^$1=" || echo "no $1") (all: $(printf '%s\n' "$EG_ENV_OUT" | tr '\n' ' '))"
+		shift 2
+	done
+}
+
+# eg_cmdline: the kernel's "Command line:" of the current boot (EG_PART),
+# without the prefix.
+eg_cmdline() {
+	eg_lines "] Command line: " | head -n 1 | sed 's/.*] Command line: //'
+}
+
+# eg_expect_entry ENTRY ATTEMPT [WORD...]: the current boot's kernel
+# command line has earlyguard.entry=ENTRY, earlyguard.attempt=ATTEMPT and
+# every WORD, each as a whole word.
+eg_expect_entry() {
+	local line w
+	line=$(eg_cmdline)
+	[ -n "$line" ] || { eg_fail "no kernel command line on the console"; return 1; }
+	for w in "earlyguard.entry=$1" "earlyguard.attempt=$2" "${@:3}"; do
+		case " $line " in
+		*" $w "*) ;;
+		*) eg_fail "the kernel command line lacks $w: $line" ;;
+		esac
+	done
+	eg_note "kernel command line: ${line#BOOT_IMAGE=}"
 }
 
 # ---- JSON ----
