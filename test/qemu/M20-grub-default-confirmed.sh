@@ -33,12 +33,14 @@ m20() {
 	eg_ssh_wait root 30 || return 1
 	eg_ssh_expect 0 root earlyguard disarm || return 1
 	eg_ssh_has confirmed
+	eg_ssh_has "grubenv: A marked good (tries 0)"
+	eg_ssh_expect 0 root earlyguard status
+	eg_ssh_line boot_entry "A, attempt 1 of 3"
 	eg_stop || return 1
 	eg_expect_outcome stopped
 	# What GRUB wrote before it loaded the kernel.
 	eg_env_is eg_entry A eg_attempt 1 eg_trial ""
-	# TODO(grubenv-C): `earlyguard disarm` above sets eg_ok=1 and eg_A_tries=0 itself; delete this line then.
-	eg_env set eg_ok=1 eg_A_tries=0 || return 1
+	# What earlyguard disarm wrote: the boot is good, A's count is reset.
 	eg_env_is eg_ok 1 eg_A_tries 0
 
 	# The count was reset: attempt 1 again.  Quit unconfirmed.
