@@ -246,21 +246,29 @@ int eg_grubenv_load(const char *path, struct eg_grubenv *e)
 int eg_grubenv_save(const char *path, const struct eg_grubenv *e)
 {
 	char block[EG_GRUBENV_MAX];
-	struct stat st;
-	bool exists = lstat(path, &st) == 0;
+	struct stat st, lst;
+	bool exists = stat(path, &st) == 0;
 	int err, fd;
 
-	if (not_regular(path))
+	if (exists && !S_ISREG(st.st_mode))
 		return -EINVAL;
 	eg_grubenv_serialize(e, block);
-	/* A symlink is written through in place, so that it stays a link. */
-	if (!exists || !S_ISLNK(st.st_mode)) {
+	/* GRUB reads the file system without replaying its journal: after a
+	 * rename, the new directory entry can sit in ext4's journal, unseen by
+	 * GRUB, until a checkpoint long after a reset.  So a block of the same
+	 * size is overwritten in place, as grub-editenv and GRUB's save_env
+	 * do: its data blocks stay where GRUB reads them.  Only a missing file,
+	 * or one of another size, gets a new file (temp, fsync, rename). */
+	/* a symlink (even a dangling one) is written through, to stay a link */
+	if (lstat(path, &lst) != 0 || !S_ISLNK(lst.st_mode)) {
+		if (exists && st.st_size == (off_t)e->size)
+			goto in_place;
 		err = eg_write_atomic(path, block, e->size, exists ? st.st_mode & 07777 : 0644);
 		if (!exists || (err != -ENOSPC && err != -EDQUOT))
 			return err;
 	}
-	/* No room for a second copy: overwrite it in place, as GRUB's save_env
-	 * does; a torn write is caught as corrupt by the next parse. */
+in_place:
+	/* a torn write is caught as corrupt by the next parse */
 	fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
 	if (fd < 0)
 		return -errno;
