@@ -64,6 +64,7 @@ long eg_read_file(const char *path, char *buf, size_t size, bool *truncated);
 int eg_write_atomic(const char *path, const char *buf, size_t len, unsigned mode);
 /* fsync the directory that holds path (a rename in it is durable after). */
 int eg_sync_dir(const char *path);
+int eg_fs_checkpoint(const char *path);
 /* Parse a decimal unsigned number, whole string, no sign, no overflow. */
 bool eg_parse_u64(const char *s, uint64_t *out);
 /* Format a duration in seconds as "90s", "5m", "1h30m". */

@@ -211,6 +211,8 @@ int eg_cmd_promote(const struct eg_opts *o)
 		}
 	}
 	r = eg_sync_dir(dst);
+	if (!r)
+		r = eg_fs_checkpoint(c.grub_slots);
 	if (r) {
 		eg_log_sys(EG_ERR, "sync", dst, -r);
 		return EG_EXIT_SYS;

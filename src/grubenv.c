@@ -264,6 +264,8 @@ int eg_grubenv_save(const char *path, const struct eg_grubenv *e)
 		if (exists && st.st_size == (off_t)e->size)
 			goto in_place;
 		err = eg_write_atomic(path, block, e->size, exists ? st.st_mode & 07777 : 0644);
+		if (!err)
+			err = eg_fs_checkpoint(path);
 		if (!exists || (err != -ENOSPC && err != -EDQUOT))
 			return err;
 	}

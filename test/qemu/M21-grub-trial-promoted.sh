@@ -27,10 +27,11 @@ m21() {
 	eg_expect_entry A 1 egtest.slot=A
 	eg_expect EG-SSH-READY 90 || return 1
 	eg_ssh_wait root 30 || return 1
+	eg_ssh_expect 0 root earlyguard disarm || return 1
 	eg_ssh_expect 0 root earlyguard trial trial || return 1
 	eg_ssh_has "next boot only: trial"
 	eg_stop || return 1
-	eg_env_is eg_trial trial
+	eg_env_is eg_trial trial eg_A_tries 0
 
 	eg_boot 2 240 "" || return 1
 	eg_expect "] Command line: " 90 || return 1
