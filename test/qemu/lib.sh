@@ -798,6 +798,12 @@ eg_disk_setup() {
 		{ eg_fail "${EG_DISK_SRC#"$EG_TOP"/} missing: run make images"; return 1; }
 	cp --sparse=always "$EG_DISK_SRC" "$EG_WORK/disk.img" ||
 		{ eg_fail "cannot copy disk.img into $EG_WORK"; return 1; }
+	# Write the copy out now.  Left dirty, tens of MB would ride along with
+	# the next fsync on this file system, and the VM in the other slot of
+	# the matrix fsyncs its record disk (an ext4 journal commit waits for
+	# all ordered data): M50's guard once stalled 4 s in such a write and
+	# its 4 s watchdog reset the VM.
+	sync "$EG_WORK/disk.img" || { eg_fail "cannot sync $EG_WORK/disk.img"; return 1; }
 	EG_DISK=$EG_WORK/disk.img
 }
 
