@@ -125,9 +125,10 @@ print_ready
 
 eg_now t1
 echo "# matrix: $total scenarios in $(eg_cs $((t1 - t0))) s, $jobs in parallel"
-# The whole matrix is meant to fit in 10 minutes on 2 cores.
-if [ $((t1 - t0)) -gt 60000 ]; then
-	echo "# warning: over the 600 s budget of the whole matrix"
+# The whole matrix is meant to fit in 15 minutes on 2 cores (CI allows it
+# 45); GRUB's scenarios boot through the BIOS and take 1-3 minutes each.
+if [ $((t1 - t0)) -gt 90000 ]; then
+	echo "# warning: over the 900 s budget of the whole matrix"
 fi
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
