@@ -28,36 +28,9 @@
 #   GRUB_MKIMAGE   grub-mkimage to use            (default grub-mkimage)
 #   GRUB_EDITENV   grub-editenv to use            (default grub-editenv)
 #   BOOT_SIZE_MIB  size of the boot partition     (default 96)
-set -euo pipefail
-umask 022
-export LC_ALL=C
-PATH=$PATH:/usr/sbin:/sbin
-
 prog=images/build-disk.sh
-
-die() {
-	printf '%s: fatal: %s\n' "$prog" "$*" >&2
-	exit 1
-}
-
-usage() {
-	printf 'usage: %s [OUTDIR]\n' "$prog" >&2
-	exit 100
-}
-
-[[ $# -le 1 ]] || usage
-[[ ${1-} != -* ]] || usage
-
-root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-
-abspath() {
-	case $1 in
-	/*) printf '%s\n' "$1" ;;
-	*) printf '%s\n' "$PWD/$1" ;;
-	esac
-}
-
-outdir=$(abspath "${1:-$root/build/images}")
+# shellcheck source=SCRIPTDIR/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 if [[ -n ${GRUB_MODDIR-} ]]; then
 	moddir=$(abspath "$GRUB_MODDIR")
 elif [[ -d $root/build/grub/i386-pc ]]; then
