@@ -10,18 +10,11 @@
 
 bats_load_library bats-support
 bats_load_library bats-assert
+load adapter_env
 
 setup() {
-	TOP="$BATS_TEST_DIRNAME/../.."
+	adapter_env
 	HOOK="$TOP/hooks/initramfs-tools/hooks/earlyguard"
-	export EARLYGUARD_LIB="$TOP/hooks/earlyguard-lib.sh"
-	export EARLYGUARD_BIN="${EG_BIN:-$TOP/build/earlyguard}"
-	[ -x "$EARLYGUARD_BIN" ] || skip "$EARLYGUARD_BIN missing: run make"
-	export EARLYGUARD_CONF="$BATS_TEST_TMPDIR/earlyguard.conf"
-	export EARLYGUARD_KMSG="$BATS_TEST_TMPDIR/kmsg"
-	: >"$EARLYGUARD_KMSG"
-	export REC="$BATS_TEST_TMPDIR/calls"
-	: >"$REC"
 	STUBS="$BATS_TEST_TMPDIR/stubs.sh"
 	cat >"$STUBS" <<-'EOS'
 		copy_exec() { echo "copy_exec $*" >>"$REC"; }

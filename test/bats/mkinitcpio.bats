@@ -18,20 +18,14 @@
 
 bats_load_library bats-support
 bats_load_library bats-assert
+load adapter_env
 
 setup() {
-	TOP="$BATS_TEST_DIRNAME/../.."
+	adapter_env
 	INSTALL="$TOP/hooks/mkinitcpio/install"
 	RUNTIME="$TOP/hooks/mkinitcpio/hooks/earlyguard"
-	export EARLYGUARD_LIB="$TOP/hooks/earlyguard-lib.sh"
 	export EARLYGUARD_UNITDIR="$TOP/hooks/mkinitcpio/systemd"
-	export EARLYGUARD_BIN="${EG_BIN:-$TOP/build/earlyguard}"
-	[ -x "$EARLYGUARD_BIN" ] || skip "$EARLYGUARD_BIN missing: run make"
-	export EARLYGUARD_CONF="$BATS_TEST_TMPDIR/earlyguard.conf"
-	export EARLYGUARD_KMSG="$BATS_TEST_TMPDIR/kmsg"
-	: >"$EARLYGUARD_KMSG"
-	export REC="$BATS_TEST_TMPDIR/calls" FAILED="$BATS_TEST_TMPDIR/failed"
-	: >"$REC"
+	export FAILED="$BATS_TEST_TMPDIR/failed"
 	: >"$FAILED"
 	STUBS="$BATS_TEST_TMPDIR/stubs.bash"
 	cat >"$STUBS" <<-'EOS'
