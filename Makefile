@@ -85,7 +85,8 @@ $(B)/klibc $(B)/host:
 	$(Q)mkdir -p $@
 
 # ---- images and tests ----
-images: $(B)/earlyguard
+# disk.img is built with the patched GRUB (make grub: root, apt, cached)
+images: $(B)/earlyguard grub
 	$(Q)images/build.sh $(B)/images
 	$(Q)images/build-initramfs-tools.sh $(B)/images
 	$(Q)images/build-dracut.sh $(B)/images

@@ -12,6 +12,8 @@
 #             timeout that stock GRUB shows when every entry failed
 #   rescue-dl     as rescue, reboot.mod not in core.img: loaded from disk
 #   rescue-nomod  as rescue, no reboot.mod anywhere: keyboard controller reset
+#   default       as grubcfg, eg_prompt_timeout not set anywhere: the
+#                 patch's default, 60 s
 # Default: grubcfg rescue linux. The first three also run stock GRUB, which
 # must still be waiting when HANG_TIMEOUT expires.
 #
@@ -21,8 +23,9 @@
 #                   (default $EG_GRUB_DIR/bin/grub-mkimage)
 #   STOCK_DIR       stock modules (default /usr/lib/grub/i386-pc, grub-pc-bin)
 #   PROMPT_TIMEOUT  eg_prompt_timeout set in the embedded config (default 5)
-#   HANG_TIMEOUT    seconds a stock run may wait before it counts as hung
-#                   (default 40)
+#   HANG_TIMEOUT    seconds a stock run may wait before it counts as hung, and
+#                   the upper bound of a patched reboot (default 40; the
+#                   default case allows 60 s more)
 #   OUT             scratch directory (default build/grub-test)
 #
 # One QEMU at a time, TCG, no network, -no-reboot: a guest reboot ends QEMU.
@@ -70,9 +73,10 @@ now() {
 sub() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", a - b }'; }
 
 # build_disk VARIANT CASE DIR: a BIOS disk image DIR/disk.img with GRUB in
-# the MBR gap and one ext4 partition holding /boot/grub
+# the MBR gap and one ext4 partition holding /boot/grub, installed the way
+# grub-install does it: core.img sets the prefix, then normal mode.
 build_disk() {
-	local variant=$1 case=$2 dir=$3 moddir mkimage mods
+	local variant=$1 case=$2 dir=$3 moddir mkimage mods set_timeout
 	case $variant in
 	patched) moddir=$patched/i386-pc mkimage=$mkimage_patched ;;
 	stock) moddir=$stock mkimage=grub-mkimage ;;
@@ -102,14 +106,16 @@ build_disk() {
 		EOF
 		;;
 	esac
-	# grubcfg: no grub.cfg at all
+	# grubcfg, default: no grub.cfg at all
 
 	# runs line by line in rescue mode, before normal.mod is loaded
+	set_timeout="set eg_prompt_timeout=$prompt_timeout"
+	[ "$case" != default ] || set_timeout="# eg_prompt_timeout not set"
 	cat >"$dir/embedded.cfg" <<-EOF
 		serial --unit=0 --speed=115200
 		terminal_input serial console
 		terminal_output serial console
-		set eg_prompt_timeout=$prompt_timeout
+		$set_timeout
 	EOF
 
 	"$mkimage" -O i386-pc -d "$moddir" -c "$dir/embedded.cfg" \
@@ -142,6 +148,7 @@ boot() {
 		-drive "file=$dir/disk.img,format=raw" \
 		-serial "file:$dir/serial.log" </dev/null 2>"$dir/qemu.err" &
 	pid=$!
+	qemu_pid=$pid
 	# poll the log: these are measurements, 0.1 s is their resolution
 	while kill -0 "$pid" 2>/dev/null; do
 		for i in "${!markers[@]}"; do
@@ -153,6 +160,7 @@ boot() {
 	done
 	rc=0
 	wait "$pid" || rc=$?
+	qemu_pid=
 	t_end=$(sub "$(now)" "$t0")
 	# markers that appeared in the last 0.1 s before exit
 	for i in "${!markers[@]}"; do
@@ -177,18 +185,21 @@ in_range() { awk -v x="$1" -v lo="$2" -v hi="$3" 'BEGIN { exit !(x >= lo && x <=
 # run_case CASE NAME PROMPT: PROMPT is where GRUB waits
 run_case() {
 	local case=$1 name=$2 prompt=$3 dir where msg delta extra=0
+	local wait=$prompt_timeout upper=$hang_timeout
 	local -a markers
 	where=$prompt
 	# after "Failed to boot" stock GRUB pauses 10 s, then shows the menu
 	case $case in linux) where="the menu" extra=10 ;; esac
-	msg="earlyguard: no input for $prompt_timeout s at $where, rebooting"
+	# the patch's own default
+	case $case in default) wait=60 upper=$((hang_timeout + 60)) ;; esac
+	msg="earlyguard: no input for $wait s at $where, rebooting"
 	markers=("$prompt" "$msg")
 	case $case in linux) markers+=("Press any key to continue") ;; esac
 
 	echo "== $case: $name"
 	dir=$out/$case-patched
 	build_disk patched "$case" "$dir"
-	boot "$dir" $((hang_timeout + 30)) "${markers[@]}"
+	boot "$dir" $((upper + 30)) "${markers[@]}"
 	delta=
 	[ -z "${t_mark[0]:-}" ] || [ -z "${t_mark[1]:-}" ] || delta=$(sub "$t_end" "${t_mark[0]}")
 	printf '  patched: %s at %s s, reboot message at %s s, QEMU exit at %s s (rc %s)\n' \
@@ -197,10 +208,10 @@ run_case() {
 	# TCG, drawing the menu through the BIOS console takes seconds and a
 	# loaded host can skew GRUB's TSC calibration: no tighter upper bound.
 	if [ "$rc" = 0 ] && [ -n "$delta" ] &&
-		in_range "$delta" $((prompt_timeout + extra - 1)) "$hang_timeout"; then
+		in_range "$delta" $((wait + extra - 1)) "$upper"; then
 		pass "patched GRUB rebooted $delta s after $prompt"
 	else
-		fail "patched GRUB did not reboot between $((prompt_timeout + extra)) and $hang_timeout s after $prompt" "$dir/serial.log"
+		fail "patched GRUB did not reboot between $((wait + extra)) and $upper s after $prompt" "$dir/serial.log"
 	fi
 	if [ "$case" = linux ]; then
 		printf '  patched: first "Press any key" at %s s\n' "${t_mark[2]:--}"
@@ -214,7 +225,7 @@ run_case() {
 		fi
 	fi
 
-	case $case in rescue-*) return 0 ;; esac
+	case $case in rescue-* | default) return 0 ;; esac
 	dir=$out/$case-stock
 	build_disk stock "$case" "$dir"
 	boot "$dir" "$hang_timeout" "$prompt"
@@ -229,6 +240,10 @@ run_case() {
 }
 
 [ $# -gt 0 ] || set -- grubcfg rescue linux
+qemu_pid=
+# a QEMU still running when this script is stopped is stopped with it
+trap '[ -z "$qemu_pid" ] || kill "$qemu_pid" 2>/dev/null' EXIT
+trap 'exit 130' INT TERM
 mkdir -p "$out"
 for c in "$@"; do
 	case $c in
@@ -237,6 +252,7 @@ for c in "$@"; do
 	linux) run_case linux "linux fails, every entry failed" "Failed to boot both default" ;;
 	rescue-dl) run_case rescue-dl "reboot.mod loaded from disk in rescue mode" "grub rescue>" ;;
 	rescue-nomod) run_case rescue-nomod "no reboot.mod: keyboard controller reset" "grub rescue>" ;;
+	default) run_case default "grub.cfg missing, eg_prompt_timeout unset" "grub>" ;;
 	*) fatal "unknown case: $c" 100 ;;
 	esac
 done

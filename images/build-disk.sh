@@ -25,20 +25,24 @@
 # Environment overrides:
 #   GRUB_MODDIR    GRUB i386-pc modules and images (default build/grub/i386-pc
 #                  when it exists: the patched build; else /usr/lib/grub/i386-pc)
-#   GRUB_MKIMAGE   grub-mkimage to use            (default grub-mkimage)
+#   GRUB_MKIMAGE   grub-mkimage to use            (default build/grub/bin/grub-mkimage
+#                  with build/grub's modules, else grub-mkimage)
 #   GRUB_EDITENV   grub-editenv to use            (default grub-editenv)
 #   BOOT_SIZE_MIB  size of the boot partition     (default 96)
 prog=images/build-disk.sh
 # shellcheck source=SCRIPTDIR/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+mkimage=grub-mkimage
 if [[ -n ${GRUB_MODDIR-} ]]; then
 	moddir=$(abspath "$GRUB_MODDIR")
 elif [[ -d $root/build/grub/i386-pc ]]; then
 	moddir=$root/build/grub/i386-pc
+	# the grub-mkimage of the same build: core.img and modules must match
+	mkimage=$root/build/grub/bin/grub-mkimage
 else
 	moddir=/usr/lib/grub/i386-pc
 fi
-mkimage=${GRUB_MKIMAGE:-grub-mkimage}
+mkimage=${GRUB_MKIMAGE:-$mkimage}
 editenv=${GRUB_EDITENV:-grub-editenv}
 boot_mib=${BOOT_SIZE_MIB:-96}
 [[ $boot_mib =~ ^[1-9][0-9]{1,3}$ ]] || die "BOOT_SIZE_MIB must be 10-9999: $boot_mib"
@@ -107,7 +111,7 @@ done
 env=$stage/boot/grub/grubenv
 "$editenv" "$env" create
 # A short menu: the matrix boots this image many times.
-"$editenv" "$env" set eg_default=A eg_max_tries=3 eg_prompt_timeout=1
+"$editenv" "$env" set eg_default=A eg_max_tries=3 eg_menu_timeout=1
 [[ $(stat -c %s "$env") == 1024 ]] || die "$env is not 1024 bytes"
 
 # grub.cfg the way a grub-mkconfig user gets it: grub/10_earlyguard with a

@@ -79,35 +79,66 @@ static int save(const char *path)
 	return r ? EG_EXIT_SYS : EG_EXIT_OK;
 }
 
+int eg_grub_lock(const char *verb, const char *path)
+{
+	int fd = eg_grubenv_lock(path, EG_GRUBENV_LOCK_WAIT_MS);
+
+	if (fd == -EWOULDBLOCK)
+		eg_log(EG_ERR, "%s: refused: another earlyguard command is still changing %s "
+		       "(waited %d s); %s is unchanged: try again", verb, path,
+		       EG_GRUBENV_LOCK_WAIT_MS / 1000, path);
+	else if (fd < 0)
+		eg_log(EG_ERR, "%s: refused: unable to lock the directory of %s: %s", verb, path,
+		       strerror(-fd));
+	return fd < 0 ? -1 : fd;
+}
+
+/* The release of eg_grub_lock's fd, and the exit code r passed through. */
+static int unlock(int fd, int r)
+{
+	close(fd);
+	return r;
+}
+
+static int trial(const struct eg_conf *c, int entry);
+
 int eg_cmd_trial(const struct eg_opts *o, int entry)
 {
-	char path[EG_SLOTPATH_MAX];
-	struct eg_grubsel s;
 	struct eg_conf c;
 	struct eg_boot b;
-	const char *why;
-	int r;
+	int lock;
 
 	if (!start("trial", o, &c, &b))
 		return EG_EXIT_FAIL;
-	r = slot_ready(&c, entry, path);
+	lock = eg_grub_lock("trial", c.grubenv);
+	return lock < 0 ? EG_EXIT_FAIL : unlock(lock, trial(&c, entry));
+}
+
+static int trial(const struct eg_conf *c, int entry)
+{
+	char path[EG_SLOTPATH_MAX];
+	struct eg_grubsel s;
+	const char *why;
+	int r;
+
+	r = slot_ready(c, entry, path);
 	if (r) {
 		eg_log(EG_ERR, "trial: refused: slot not ready: %s: %s", path, strerror(-r));
 		return EG_EXIT_FAIL;
 	}
 	/* as `grubenv set` does: a missing file is created, a corrupt one
 	 * replaced (GRUB can neither read nor count with it) */
-	r = eg_grubenv_load(c.grubenv, &env);
+	r = eg_grubenv_load(c->grubenv, &env);
 	if (r < 0 && r != -ENOENT)
-		return load_failed(c.grubenv, r);
+		return load_failed(c->grubenv, r);
 	if (r > 0)
-		eg_log(EG_WARN, "trial: %s is corrupt: %s; writing a fresh block", c.grubenv, env.err);
+		eg_log(EG_WARN, "trial: %s is corrupt: %s; writing a fresh block", c->grubenv, env.err);
 	why = eg_grubenv_set(&env, "eg_trial", eg_entry_name[entry]);
 	if (why) {
-		eg_log(EG_ERR, "trial: %s; %s unchanged", why, c.grubenv);
+		eg_log(EG_ERR, "trial: %s; %s unchanged", why, c->grubenv);
 		return EG_EXIT_FAIL;
 	}
-	r = save(c.grubenv);
+	r = save(c->grubenv);
 	if (r)
 		return r;
 	eg_grubsel_read(&env, &s);
@@ -145,31 +176,43 @@ static int copy_file(const char *src, const char *dst)
 	return err;
 }
 
+static int promote(const struct eg_conf *c, const struct eg_boot *b);
+
+/* The lock is held from the first read to the last write: a disarm or a
+ * trial meanwhile is refused (or waits) rather than lost. */
 int eg_cmd_promote(const struct eg_opts *o)
 {
-	char src[EG_SLOTPATH_MAX], dst[EG_SLOTPATH_MAX], tmp[3][EG_SLOTPATH_MAX];
-	const char *why, *to;
 	struct eg_conf c;
 	struct eg_boot b;
-	struct stat st;
-	int r, i, n, target;
+	int lock;
 
 	if (!start("promote", o, &c, &b))
 		return EG_EXIT_FAIL;
+	lock = eg_grub_lock("promote", c.grubenv);
+	return lock < 0 ? EG_EXIT_FAIL : unlock(lock, promote(&c, &b));
+}
+
+static int promote(const struct eg_conf *c, const struct eg_boot *b)
+{
+	char src[EG_SLOTPATH_MAX], dst[EG_SLOTPATH_MAX], tmp[3][EG_SLOTPATH_MAX];
+	const char *why, *to;
+	struct stat st;
+	int r, i, n, target;
+
 	/* every precondition before the first byte is written */
-	r = eg_grubenv_load(c.grubenv, &env);
+	r = eg_grubenv_load(c->grubenv, &env);
 	if (r < 0)
-		return load_failed(c.grubenv, r);
+		return load_failed(c->grubenv, r);
 	if (r > 0) {
-		eg_log(EG_ERR, "promote: refused: %s is corrupt: %s", c.grubenv, env.err);
+		eg_log(EG_ERR, "promote: refused: %s is corrupt: %s", c->grubenv, env.err);
 		return EG_EXIT_FAIL;
 	}
-	why = eg_bootsel_promote(&b, &env, &target);
+	why = eg_bootsel_promote(b, &env, &target);
 	if (why) {
 		eg_log(EG_ERR, "promote: refused: %s", why);
 		return EG_EXIT_FAIL;
 	}
-	r = slot_ready(&c, EG_E_TRIAL, src);
+	r = slot_ready(c, EG_E_TRIAL, src);
 	if (r) {
 		eg_log(EG_ERR, "promote: refused: slot not ready: %s: %s", src, strerror(-r));
 		return EG_EXIT_FAIL;
@@ -177,19 +220,19 @@ int eg_cmd_promote(const struct eg_opts *o)
 	to = eg_entry_name[target];
 	/* slot.env is optional: without one in trial/, none in the target
 	 * (but one that cannot be looked at is not "none") */
-	n = stat(slot_path(src, &c, EG_E_TRIAL, 2, ""), &st) == 0 ? 3 : 2;
+	n = stat(slot_path(src, c, EG_E_TRIAL, 2, ""), &st) == 0 ? 3 : 2;
 	if (n == 2 && errno != ENOENT) {
 		eg_log(EG_ERR, "promote: refused: %s: %s", src, strerror(errno));
 		return EG_EXIT_FAIL;
 	}
 	for (i = 0; i < 3; i++)
-		slot_path(tmp[i], &c, target, i, ".tmp");
+		slot_path(tmp[i], c, target, i, ".tmp");
 	for (i = 0; i < n; i++) {
-		r = copy_file(slot_path(src, &c, EG_E_TRIAL, i, ""), tmp[i]);
+		r = copy_file(slot_path(src, c, EG_E_TRIAL, i, ""), tmp[i]);
 		if (r) {
 			eg_log(EG_ERR, "promote: unable to copy %s to %s: %s; slot %s and %s are "
 			       "unchanged: fix it and run earlyguard promote again", src, tmp[i],
-			       strerror(-r), to, c.grubenv);
+			       strerror(-r), to, c->grubenv);
 			for (; i >= 0; i--)
 				if (unlink(tmp[i]) != 0 && errno != ENOENT)
 					eg_log_sys(EG_WARN, "remove", tmp[i], errno);
@@ -201,18 +244,18 @@ int eg_cmd_promote(const struct eg_opts *o)
 	 * `to` mixed, but it is only the fallback, and eg_default is not
 	 * changed until it is whole. */
 	for (i = 0; i < 3; i++) {
-		slot_path(dst, &c, target, i, "");
+		slot_path(dst, c, target, i, "");
 		r = i < n ? rename(tmp[i], dst) : unlink(dst);
 		if (r != 0 && (i < n || errno != ENOENT)) {
 			eg_log(EG_ERR, "promote: unable to %s %s: %s; slot %s may be half-written, "
 			       "%s is unchanged: fix it and run earlyguard promote again",
-			       i < n ? "rename into" : "remove", dst, strerror(errno), to, c.grubenv);
+			       i < n ? "rename into" : "remove", dst, strerror(errno), to, c->grubenv);
 			return EG_EXIT_SYS;
 		}
 	}
 	r = eg_sync_dir(dst);
 	if (!r)
-		r = eg_fs_checkpoint(c.grub_slots);
+		r = eg_fs_checkpoint(c->grub_slots);
 	if (r) {
 		eg_log_sys(EG_ERR, "sync", dst, -r);
 		return EG_EXIT_SYS;
@@ -220,10 +263,10 @@ int eg_cmd_promote(const struct eg_opts *o)
 	printf("promote: slot %s holds the trial now\n", to);
 	why = eg_bootsel_promoted(&env, target);
 	if (why) {
-		eg_log(EG_ERR, "promote: %s; %s unchanged", why, c.grubenv);
+		eg_log(EG_ERR, "promote: %s; %s unchanged", why, c->grubenv);
 		return EG_EXIT_FAIL;
 	}
-	r = save(c.grubenv);
+	r = save(c->grubenv);
 	if (!r)
 		printf("promote: eg_default=%s, eg_%s_tries=0: %s is the default, %s its fallback\n",
 		       to, to, to, eg_entry_name[target == EG_E_A ? EG_E_B : EG_E_A]);
@@ -234,15 +277,25 @@ int eg_grub_confirm(const struct eg_conf *c, const char *cmdline, char *msg, siz
 {
 	struct eg_boot b;
 	const char *why;
-	int r, loaded;
+	int r, loaded, lock;
 
 	if (eg_boot_parse(cmdline, &b), b.entry < 0)
 		return 0;
+	/* the daemon must not stop petting to wait: one try */
+	lock = eg_grubenv_lock(c->grubenv, 0);
+	if (lock < 0) {
+		why = lock == -EWOULDBLOCK ? "busy: an earlyguard trial, promote or grubenv "
+		      "command is changing it" : strerror(-lock);
+		loaded = 0;
+		goto out;
+	}
 	loaded = eg_grubenv_load(c->grubenv, &env);
 	why = loaded < 0 && loaded != -ENOENT ? strerror(-loaded) :
 						 eg_bootsel_disarm(&b, &env, loaded == 0);
 	if (!why && (r = eg_grubenv_save(c->grubenv, &env)) != 0)
 		why = strerror(-r);
+	close(lock);
+out:
 	if (why) {
 		snprintf(msg, size, "unable to mark the boot good in %s: %s", c->grubenv, why);
 		eg_log(EG_ERR, "disarm: %s", msg);

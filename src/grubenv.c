@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -280,4 +281,33 @@ in_place:
 	if (close(fd) != 0 && err == 0)
 		err = -errno;
 	return err;
+}
+
+int eg_grubenv_lock(const char *path, int64_t wait_ms)
+{
+	char dir[EG_PATH_MAX];
+	const char *slash = strrchr(path, '/');
+	size_t len = slash ? (size_t)(slash - path) : 1;
+	int fd;
+
+	if (len >= sizeof dir)
+		return -ENAMETOOLONG;
+	memcpy(dir, slash ? path : ".", len);
+	dir[len] = '\0';
+	if (slash && len == 0)
+		strcpy(dir, "/");
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	for (int64_t waited = 0;; waited += EG_GRUBENV_LOCK_POLL_MS) {
+		if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+			return fd;
+		if ((errno != EWOULDBLOCK && errno != EINTR) || waited >= wait_ms)
+			break;
+		eg_sleep_ms(EG_GRUBENV_LOCK_POLL_MS);
+	}
+	/* EWOULDBLOCK: another earlyguard holds it */
+	int err = errno == EINTR ? EWOULDBLOCK : errno;
+	close(fd);
+	return -err;
 }

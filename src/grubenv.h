@@ -82,4 +82,15 @@ int eg_grubenv_load(const char *path, struct eg_grubenv *e);
  * temporary one.  0 or -errno. */
 int eg_grubenv_save(const char *path, const struct eg_grubenv *e);
 
+/* Serialise the read-modify-write cycles of earlyguard's commands (trial,
+ * promote, grubenv set, the daemon's disarm): an exclusive flock(2) on
+ * the directory that holds path (a lock on the file itself would not
+ * survive the rename of a new block).  Waits at most wait_ms, polling;
+ * 0: one try.  The lock's fd (close it to release), or -errno:
+ * -EWOULDBLOCK when another process still holds it.  GRUB takes no lock:
+ * it runs when Linux does not. */
+#define EG_GRUBENV_LOCK_POLL_MS 50
+#define EG_GRUBENV_LOCK_WAIT_MS 10000 /* an operator's command waits this long */
+int eg_grubenv_lock(const char *path, int64_t wait_ms);
+
 #endif

@@ -174,42 +174,20 @@ static int cmd_record(const struct eg_opts *o, int argc, char **argv)
 	return EG_EXIT_OK;
 }
 
-/* GRUB's environment block, as grub-editenv edits it.  A corrupt block is
- * never read from; a command that writes replaces it with a fresh one. */
-static int cmd_grubenv(const struct eg_opts *o, int argc, char **argv)
+/* grubenv's actions, in the order of grubenv_verbs[] */
+enum { GE_LIST, GE_CHECK, GE_GET, GE_SET, GE_UNSET, GE_NONE };
+static const char grubenv_verbs[GE_NONE][6] = {"list", "check", "get", "set", "unset"};
+
+/* One action on file (under the grubenv lock when it writes). */
+static int grubenv_edit(const char *file, int cmd, char **argv, int n, bool writes)
 {
-	/* the actions, in the order of verbs[] */
-	enum { LIST, CHECK, GET, SET, UNSET, NONE };
-	static const char verbs[NONE][6] = {"list", "check", "get", "set", "unset"};
 	static struct eg_grubenv e;
 	static char val[EG_GRUBENV_MAX];
 	struct eg_grubenv_var v;
-	struct eg_conf c;
-	char cmdline[EG_CMDLINE_MAX];
-	const char *file;
 	size_t pos = 0;
-	int i = 1, n, r, vars = 0, cmd = 0;
-	bool repair, writes, changed;
+	int vars = 0, r;
+	bool changed;
 
-	eg_log_init(false);
-	eg_load_conf(&c, o->conf_path, o->cmdline_path, cmdline, sizeof cmdline, false);
-	file = c.grubenv;
-	if (argc >= 3 && strcmp(argv[1], "-f") == 0) {
-		file = argv[2];
-		i = 3;
-	}
-	while (cmd < NONE && (i >= argc || strcmp(argv[i], verbs[cmd]) != 0))
-		cmd++;
-	n = argc - i - 1;
-	argv += i + 1;
-	repair = cmd == CHECK && n == 1 && strcmp(argv[0], "--repair") == 0;
-	if (cmd == NONE || (cmd <= CHECK ? n > repair : cmd == GET ? n != 1 : n < 1))
-		return usage("grubenv takes [-f FILE] and list, get KEY, set KEY=VALUE..., "
-			     "unset KEY... or check [--repair]");
-	for (int k = 0; cmd == SET && k < n; k++)
-		if (!strchr(argv[k], '='))
-			return usage("grubenv set takes KEY=VALUE");
-	writes = cmd >= SET || repair;
 	r = eg_grubenv_load(file, &e);
 	if (r < 0 && (r != -ENOENT || !writes)) {
 		eg_log_sys(EG_ERR, "read", file, -r);
@@ -220,27 +198,27 @@ static int cmd_grubenv(const struct eg_opts *o, int argc, char **argv)
 		       writes ? "; writing a fresh block" : "");
 	if (r > 0 && !writes)
 		return EG_EXIT_FAIL;
-	if (cmd == GET) {
+	if (cmd == GE_GET) {
 		if (eg_grubenv_get(&e, argv[0], val, sizeof val) <= 0) {
 			eg_log(EG_ERR, "grubenv: %s is not set", argv[0]);
 			return EG_EXIT_FAIL;
 		}
 		puts(val);
 	}
-	while (cmd <= CHECK && eg_grubenv_next(&e, &pos, &v)) {
+	while (cmd <= GE_CHECK && eg_grubenv_next(&e, &pos, &v)) {
 		vars++;
-		if (cmd == LIST && eg_grubenv_unescape(v.raw, v.rlen, val, sizeof val))
+		if (cmd == GE_LIST && eg_grubenv_unescape(v.raw, v.rlen, val, sizeof val))
 			printf("%.*s=%s\n", (int)v.nlen, v.name, val);
 	}
-	if (cmd == CHECK && r == 0)
+	if (cmd == GE_CHECK && r == 0)
 		printf("%s: ok, %d variable%s, %zu of %zu bytes free\n", file, vars,
 		       vars == 1 ? "" : "s", e.size - EG_GRUBENV_HDRLEN - e.used, e.size);
 	changed = r != 0;
-	for (int k = 0; cmd >= SET && k < n; k++) {
+	for (int k = 0; cmd >= GE_SET && k < n; k++) {
 		char *eq = strchr(argv[k], '=');
 		const char *why;
 
-		if (cmd == UNSET) {
+		if (cmd == GE_UNSET) {
 			changed |= eg_grubenv_unset(&e, argv[k]);
 			continue;
 		}
@@ -256,6 +234,43 @@ static int cmd_grubenv(const struct eg_opts *o, int argc, char **argv)
 	if (r)
 		eg_log_sys(EG_ERR, "write", file, -r);
 	return r ? EG_EXIT_SYS : EG_EXIT_OK;
+}
+
+/* GRUB's environment block, as grub-editenv edits it.  A corrupt block is
+ * never read from; a command that writes replaces it with a fresh one. */
+static int cmd_grubenv(const struct eg_opts *o, int argc, char **argv)
+{
+	struct eg_conf c;
+	char cmdline[EG_CMDLINE_MAX];
+	const char *file;
+	int i = 1, n, r, cmd = 0, lock = -1;
+	bool repair, writes;
+
+	eg_log_init(false);
+	eg_load_conf(&c, o->conf_path, o->cmdline_path, cmdline, sizeof cmdline, false);
+	file = c.grubenv;
+	if (argc >= 3 && strcmp(argv[1], "-f") == 0) {
+		file = argv[2];
+		i = 3;
+	}
+	while (cmd < GE_NONE && (i >= argc || strcmp(argv[i], grubenv_verbs[cmd]) != 0))
+		cmd++;
+	n = argc - i - 1;
+	argv += i + 1;
+	repair = cmd == GE_CHECK && n == 1 && strcmp(argv[0], "--repair") == 0;
+	if (cmd == GE_NONE || (cmd <= GE_CHECK ? n > repair : cmd == GE_GET ? n != 1 : n < 1))
+		return usage("grubenv takes [-f FILE] and list, get KEY, set KEY=VALUE..., "
+			     "unset KEY... or check [--repair]");
+	for (int k = 0; cmd == GE_SET && k < n; k++)
+		if (!strchr(argv[k], '='))
+			return usage("grubenv set takes KEY=VALUE");
+	writes = cmd >= GE_SET || repair;
+	if (writes && (lock = eg_grub_lock("grubenv", file)) < 0)
+		return EG_EXIT_FAIL;
+	r = grubenv_edit(file, cmd, argv, n, writes);
+	if (lock >= 0)
+		close(lock);
+	return r;
 }
 
 static int cmd_daemon(const struct eg_opts *o, int argc, char **argv)

@@ -36,6 +36,9 @@ int eg_load_modules(const char *list, const char *cmdline, int64_t bound_ms);
  * not through the daemon: */
 int eg_cmd_trial(const struct eg_opts *o, int entry);
 int eg_cmd_promote(const struct eg_opts *o);
+/* Take the grubenv lock for verb (eg_grubenv_lock, waiting up to
+ * EG_GRUBENV_LOCK_WAIT_MS): its fd, or -1 with the reason logged. */
+int eg_grub_lock(const char *verb, const char *path);
 /* The grubenv side of disarm: 0 nothing to do (no earlyguard.entry=), 1
  * marked good, -1 failed (logged); msg says which. */
 int eg_grub_confirm(const struct eg_conf *c, const char *cmdline, char *msg, size_t size);

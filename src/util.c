@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -108,10 +109,21 @@ int eg_fs_checkpoint(const char *path)
 	close(fd);
 	return 0;
 #endif
+	/* A signal that ended this process between the two would leave the
+	 * file system frozen, every writer to it stuck: they wait until the
+	 * thaw.  SIGKILL cannot be held back; `fsfreeze -u` thaws by hand. */
+	sigset_t all, old;
+	sigfillset(&all);
+	if (sigprocmask(SIG_BLOCK, &all, &old) != 0) {
+		err = -errno;
+		close(fd);
+		return err;
+	}
 	if (ioctl(fd, FIFREEZE, 0) != 0)
 		err = errno == EOPNOTSUPP || errno == ENOTTY ? 0 : -errno;
 	else if (ioctl(fd, FITHAW, 0) != 0)
 		err = -errno;
+	sigprocmask(SIG_SETMASK, &old, NULL);
 	close(fd);
 	return err;
 }

@@ -75,6 +75,17 @@ grub_boots() {
 	echo "root=/dev/vda ro earlyguard.entry=$1 earlyguard.attempt=$n quiet" >"$CMDLINE"
 }
 
+# await_locked DIR: until another process holds DIR's flock, 5 s at most.
+await_locked() {
+	local n=0
+	while [ "$n" -lt 100 ]; do
+		flock -n -x "$1" true || return 0
+		sleep 0.05
+		n=$((n + 1))
+	done
+	fail "nobody took the lock on $1 within 5 s"
+}
+
 # Every file under the slots and the grubenv, with its digest.
 snapshot() {
 	(cd "$T" && find slots grubenv -type f -exec sha256sum {} + | sort)
@@ -273,6 +284,45 @@ eg_ok=1"
 	assert_success
 	assert_output "already confirmed
 grubenv: A marked good (tries 0); recreated: it was missing"
+}
+
+@test "the grubenv lock: a command waits for the holder; the daemon's disarm does not wait" {
+	command -v flock >/dev/null || fail "flock missing: install util-linux"
+	grub_boots A
+	start_daemon
+	# another earlyguard command holds the lock (its directory, flock(2))
+	# for 2 s: trial waits for it, then writes; bounded by the test's 15 s
+	flock -x "$T" sleep 2 &
+	local holder=$! t0 t1
+	await_locked "$T"
+	t0=$(date +%s%N)
+	run timeout 15 "$EG" -c "$CONF" --cmdline "$CMDLINE" trial B
+	t1=$(date +%s%N)
+	assert_success
+	assert_line "next boot only: B; the boots after it: the default, A"
+	[ $(((t1 - t0) / 1000000)) -ge 1000 ] || fail "trial did not wait for the lock"
+	wait "$holder"
+	run genv eg_trial
+	assert_output B
+
+	# the daemon must keep petting: one try, then the reason, and the
+	# boot is confirmed all the same
+	flock -x "$T" sleep 3 &
+	holder=$!
+	await_locked "$T"
+	cp "$ENV" "$T/before"
+	t0=$(date +%s%N)
+	run timeout 10 "$EG" -c "$CONF" --cmdline "$CMDLINE" disarm
+	t1=$(date +%s%N)
+	assert_failure
+	assert_output --partial "unable to mark the boot good in $ENV: busy: an earlyguard trial, promote or grubenv command is changing it"
+	assert_output --partial "the boot is confirmed all the same"
+	[ $(((t1 - t0) / 1000000)) -lt 2000 ] || fail "disarm waited for the lock"
+	cmp "$ENV" "$T/before"
+	wait "$holder"
+	run eg disarm
+	assert_success
+	assert_line "grubenv: A marked good (tries 0)"
 }
 
 @test "disarm: a full grubenv is refused with the reason, the file unchanged" {
