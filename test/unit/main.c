@@ -33,6 +33,7 @@ int main(void)
 	test_grubenv();
 	test_bootsel();
 	test_manifest();
+	test_http();
 	printf("1..%d\n", unit_run);
 	return unit_failed ? 1 : 0;
 }
