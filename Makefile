@@ -28,7 +28,7 @@ STRIP ?= strip
 B := build
 SRCS := main.c clock.c log.c util.c conf.c guard_logic.c record.c wdt.c \
 	modload.c mounts.c initcmd.c guard.c rescue.c daemon_logic.c daemon.c \
-	ctl.c handoff.c grubenv.c bootsel.c grubcmd.c
+	ctl.c handoff.c grubenv.c bootsel.c grubcmd.c manifest.c http.c
 HDRS := $(wildcard src/*.h)
 
 WARN := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wwrite-strings -Wvla
@@ -127,6 +127,8 @@ install: $(B)/earlyguard
 	install -D -m 0755 $(B)/earlyguard $(DESTDIR)$(SBINDIR)/earlyguard
 	install -D -m 0644 man/earlyguard.8 $(DESTDIR)$(MANDIR)/man8/earlyguard.8
 	install -D -m 0644 man/earlyguard.conf.5 $(DESTDIR)$(MANDIR)/man5/earlyguard.conf.5
+	install -D -m 0644 man/earlyguard-manifest.5 \
+		$(DESTDIR)$(MANDIR)/man5/earlyguard-manifest.5
 	install -D -m 0755 init/init $(DESTDIR)$(LIBDIR)/earlyguard/init
 	install -D -m 0644 init/earlyguard.conf $(DESTDIR)$(SYSCONFDIR)/earlyguard.conf.example
 	install -D -m 0644 boot/earlyguard.service $(DESTDIR)$(LIBDIR)/systemd/system/earlyguard.service

@@ -71,5 +71,9 @@ bool eg_parse_u64(const char *s, uint64_t *out);
 void eg_fmt_duration(char *buf, size_t size, uint64_t seconds);
 /* Write all of buf to fd, retrying on EINTR and short writes. */
 int eg_write_all(int fd, const void *buf, size_t len);
+/* len bytes of src, which may come from anywhere, made safe to print in a
+ * message: printable ASCII as it is, a backslash as \\ and any other byte
+ * as \xHH, into dst[size]; what does not fit ends in "...".  Returns dst. */
+const char *eg_quote(char *dst, size_t size, const char *src, size_t len);
 
 #endif

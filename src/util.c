@@ -209,3 +209,48 @@ void eg_fmt_duration(char *buf, size_t size, uint64_t s)
 	else
 		snprintf(buf, size, "%llus", (unsigned long long)s);
 }
+
+/* One byte of eg_quote's output: its length, written to e. */
+static size_t quote_byte(unsigned char c, char e[5])
+{
+	static const char hex[] = "0123456789abcdef";
+
+	if (c == '\\') {
+		memcpy(e, "\\\\", 2);
+		return 2;
+	}
+	if (c >= 0x20 && c < 0x7f) {
+		e[0] = (char)c;
+		return 1;
+	}
+	e[0] = '\\';
+	e[1] = 'x';
+	e[2] = hex[c >> 4];
+	e[3] = hex[c & 15];
+	return 4;
+}
+
+const char *eg_quote(char *dst, size_t size, const char *src, size_t len)
+{
+	size_t o = 0, need = 0, n;
+	char e[5];
+
+	if (size == 0)
+		return dst;
+	for (size_t i = 0; i < len; i++)
+		need += quote_byte((unsigned char)src[i], e);
+	/* all of it, or as much as leaves room for the "..." */
+	for (size_t i = 0; i < len; i++) {
+		n = quote_byte((unsigned char)src[i], e);
+		if (o + n + (need < size ? 0 : 3) > size - 1)
+			break;
+		memcpy(dst + o, e, n);
+		o += n;
+	}
+	if (need >= size && o + 3 <= size - 1) {
+		memcpy(dst + o, "...", 3);
+		o += 3;
+	}
+	dst[o] = '\0';
+	return dst;
+}

@@ -24,6 +24,26 @@ void test_util(void)
 	CHECK(!eg_copy(buf, sizeof buf, "sixteen chars!!!") && buf[0] == '\0',
 	      "copy that does not fit leaves an empty string");
 	CHECK(!eg_fmt(buf, 4, "%s", "long"), "fmt reports truncation");
+	{
+		char qb[16];
+
+		CHECK_STR(eg_quote(qb, sizeof qb, "plain text", 10), "plain text", "quote: printable");
+		CHECK_STR(eg_quote(qb, sizeof qb, "a\0b\x1b\\", 5), "a\\x00b\\x1b\\\\",
+			  "quote: NUL, ESC and backslash escaped");
+		CHECK_STR(eg_quote(qb, sizeof qb, "\xc3\xa9\x7f", 3), "\\xc3\\xa9\\x7f",
+			  "quote: high bytes, DEL");
+		CHECK_STR(eg_quote(qb, sizeof qb, "\xc3\xa9\x7f\t", 4), "\\xc3\\xa9\\x7f...",
+			  "quote: a tab too, cut short");
+		CHECK_STR(eg_quote(qb, sizeof qb, "fifteen chars!!", 15), "fifteen chars!!",
+			  "quote: exactly fits");
+		CHECK_STR(eg_quote(qb, sizeof qb, "sixteen chars!!!", 16), "sixteen char...",
+			  "quote: cut short with ...");
+		CHECK_STR(eg_quote(qb, sizeof qb, "0123456789ab\x01", 13), "0123456789ab...",
+			  "quote: an escape that does not fit is left out whole");
+		CHECK_STR(eg_quote(qb, 4, "abcd", 4), "...", "quote: room for ... only");
+		CHECK_STR(eg_quote(qb, 3, "abcd", 4), "", "quote: not even that");
+		CHECK_STR(eg_quote(qb, sizeof qb, "", 0), "", "quote: nothing");
+	}
 	eg_fmt_duration(buf, sizeof buf, 0);
 	CHECK_STR(buf, "0s", "duration 0");
 	eg_fmt_duration(buf, sizeof buf, 7200);
