@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* The recovery network's parsers (netcfg.c). */
+/* The recovery network's parsers (netcfg.c) and its configuration keys. */
 #include "unit.h"
 #include "conf.h"
 #include "netcfg.h"
@@ -407,6 +407,98 @@ static void resolve(void)
 	}
 }
 
+struct sink {
+	int n;
+	char where[256], msg[EG_MSG_MAX];
+};
+
+static void sink(void *ctx, const char *where, const char *msg)
+{
+	struct sink *s = ctx;
+
+	s->n++;
+	snprintf(s->where, sizeof s->where, "%s", where);
+	snprintf(s->msg, sizeof s->msg, "%s", msg);
+}
+
+static void keys(void)
+{
+	struct eg_conf c;
+	struct sink s;
+	char err[EG_MSG_MAX], buf[EG_LIST_MAX];
+	static const char file[] = "net=eth0:10.0.2.15/24:10.0.2.2\n"
+				   "net=eth0/1:10.0.2.15/24\n"
+				   "server=10.0.2.2:8080\n"
+				   "server=example.com\n"
+				   "net_carrier_timeout=30s\n"
+				   "net_carrier_timeout=0\n";
+
+	eg_conf_defaults(&c);
+	CHECK_STR(c.net, "", "net: none by default");
+	CHECK_STR(c.server, "", "server: none by default");
+	CHECK_INT(c.net_carrier_s, 10, "net_carrier_timeout: 10s by default");
+	CHECK_INT(eg_conf_lookup("NET_CARRIER_TIMEOUT", 19), EG_K_NET_CARRIER_TIMEOUT,
+		  "net_carrier_timeout is a key");
+
+	memset(&s, 0, sizeof s);
+	CHECK_INT(eg_conf_parse_file(&c, "t.conf", file, strlen(file), sink, &s), 3,
+		  "file: three bad lines");
+	CHECK_STR(c.net, "eth0:10.0.2.15/24:10.0.2.2", "file: the good net= stays");
+	CHECK_STR(c.server, "10.0.2.2:8080", "file: the good server= stays");
+	CHECK_INT(c.net_carrier_s, 30, "file: the good net_carrier_timeout= stays");
+	CHECK_STR(s.where, "t.conf:6", "file: the problem's line");
+	CHECK(c.source[EG_K_NET] == EG_SRC_FILE, "net from the file");
+
+	memset(&s, 0, sizeof s);
+	eg_conf_defaults(&c);
+	eg_conf_parse_file(&c, "t.conf", "net=eth0/1:10.0.2.15/24\n", 24, sink, &s);
+	CHECK_STR(s.where, "t.conf:1", "bad net=: file:line");
+	CHECK(strstr(s.msg, "net: invalid value \"eth0/1:10.0.2.15/24\" (an interface name cannot "
+			    "contain") != NULL,
+	      "bad net=: the value and the reason: %s", s.msg);
+	CHECK(strstr(s.msg, "expected IFACE:ADDR/PREFIX[:GATEWAY]") != NULL &&
+		      strstr(s.msg, "keeping none (the default)") != NULL,
+	      "bad net=: what is allowed, what is kept");
+
+	memset(&s, 0, sizeof s);
+	eg_conf_defaults(&c);
+	CHECK_INT(eg_conf_parse_cmdline(&c,
+					"quiet earlyguard.net=eth1:192.168.7.2/24:192.168.7.1 "
+					"earlyguard.server=192.168.7.1:8000 "
+					"earlyguard.net_carrier_timeout=1m earlyguard.server=10.0.2.2:x",
+					sink, &s),
+		  1, "cmdline: one bad word");
+	CHECK_STR(c.net, "eth1:192.168.7.2/24:192.168.7.1", "cmdline: earlyguard.net=");
+	CHECK(c.source[EG_K_NET] == EG_SRC_CMDLINE, "cmdline: net's source");
+	CHECK_STR(c.server, "192.168.7.1:8000", "cmdline: the last good server= stays");
+	CHECK_INT(c.net_carrier_s, 60, "cmdline: net_carrier_timeout=1m");
+	CHECK(strstr(s.msg, "earlyguard.server=10.0.2.2:x: server: invalid value") != NULL &&
+		      strstr(s.msg, "port is not a number") != NULL && strstr(s.msg, "keeping "
+										   "192.168.7.1:8000"),
+	      "cmdline: bad server= named: %s", s.msg);
+
+	CHECK_INT(eg_conf_set(&c, EG_K_NET, "none", EG_SRC_FILE, err, sizeof err), 0, "net=none");
+	CHECK_STR(c.net, "", "net=none is empty");
+	CHECK_INT(eg_conf_set(&c, EG_K_SERVER, "", EG_SRC_FILE, err, sizeof err), 0, "server=");
+	CHECK_STR(c.server, "", "server= is empty");
+	CHECK_INT(eg_conf_set(&c, EG_K_NET_CARRIER_TIMEOUT, "0", EG_SRC_FILE, err, sizeof err), -1,
+		  "net_carrier_timeout=0 refused");
+	CHECK_INT(eg_conf_set(&c, EG_K_NET_CARRIER_TIMEOUT, "5m", EG_SRC_FILE, err, sizeof err), 0,
+		  "net_carrier_timeout=5m");
+	CHECK_INT(eg_conf_set(&c, EG_K_NET_CARRIER_TIMEOUT, "301", EG_SRC_FILE, err, sizeof err),
+		  -1, "net_carrier_timeout=301 refused");
+	CHECK(strstr(err, "from 1s to 5m") != NULL, "net_carrier_timeout range said: %s", err);
+	/* the longest value that can be valid fits the field */
+	CHECK_INT(eg_conf_set(&c, EG_K_NET, "abcdefghijklmno:100.100.100.100/24:100.100.100.101",
+			      EG_SRC_FILE, err, sizeof err),
+		  0, "the longest net= fits");
+	eg_conf_format(&c, EG_K_NET, buf, sizeof buf);
+	CHECK_STR(buf, "abcdefghijklmno:100.100.100.100/24:100.100.100.101", "net= formats back");
+	CHECK_INT(eg_conf_set(&c, EG_K_SERVER, "223.255.255.254:65535", EG_SRC_FILE, err,
+			      sizeof err),
+		  0, "the longest server= fits");
+}
+
 void test_netcfg(void)
 {
 	ip4();
@@ -416,4 +508,5 @@ void test_netcfg(void)
 	kernel_ip();
 	servers();
 	resolve();
+	keys();
 }
