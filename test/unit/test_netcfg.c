@@ -1,9 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* The recovery network's parsers (netcfg.c) and its configuration keys. */
+/* The recovery network's parsers (netcfg.c), its configuration keys, and
+ * the reading of the kernel's netlink answers (netlink.c's eg_nl_scan). */
 #include "unit.h"
 #include "conf.h"
 #include "netcfg.h"
+#include "netlink.h"
 
+#include <errno.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
 
 static void ip4(void)
 {
@@ -499,6 +504,117 @@ static void keys(void)
 		  0, "the longest server= fits");
 }
 
+/* ---- netlink answers ---- */
+
+static size_t put_msg(char *buf, size_t off, uint16_t type, uint16_t flags, uint32_t seq,
+		      const void *data, size_t len)
+{
+	struct nlmsghdr h = {(uint32_t)NLMSG_LENGTH(len), type, flags, seq, 0};
+
+	memcpy(buf + off, &h, sizeof h);
+	memcpy(buf + off + NLMSG_HDRLEN, data, len);
+	return off + NLMSG_ALIGN(h.nlmsg_len);
+}
+
+static void scan(void)
+{
+	char buf[512], payload[256];
+	struct eg_nl_answer a;
+	struct nlmsgerr e;
+	struct ifinfomsg i;
+	struct nlattr at;
+	static const char msg[] = "Nexthop has invalid gateway";
+	size_t n;
+
+	memset(buf, 0, sizeof buf);
+	memset(&e, 0, sizeof e);
+	n = put_msg(buf, 0, NLMSG_ERROR, 0, 7, &e, sizeof e);
+	CHECK_INT(eg_nl_scan(buf, n, 7, &a), 1, "scan: an ACK");
+	CHECK(a.err == 0 && !a.link && a.ext[0] == '\0', "scan: the ACK says 0");
+	CHECK_INT(eg_nl_scan(buf, n, 8, &a), 0, "scan: another request's ACK is not ours");
+
+	/* an error with the kernel's words, capped (NETLINK_CAP_ACK) */
+	e.error = -EEXIST;
+	e.msg.nlmsg_len = 100; /* the request's length; its body is not echoed */
+	memcpy(payload, &e, sizeof e);
+	at.nla_len = (uint16_t)(sizeof at + sizeof msg);
+	at.nla_type = NLMSGERR_ATTR_MSG;
+	memcpy(payload + sizeof e, &at, sizeof at);
+	memcpy(payload + sizeof e + sizeof at, msg, sizeof msg);
+	n = put_msg(buf, 0, NLMSG_ERROR, NLM_F_CAPPED | NLM_F_ACK_TLVS, 9, payload,
+		    sizeof e + NLA_ALIGN(at.nla_len));
+	CHECK_INT(eg_nl_scan(buf, n, 9, &a), 1, "scan: an error");
+	CHECK_INT(a.err, -EEXIST, "scan: the error's errno");
+	CHECK_STR(a.ext, msg, "scan: the extended ACK's message");
+
+	/* uncapped: the request's body comes before the attributes */
+	e.msg.nlmsg_len = NLMSG_LENGTH(12);
+	memcpy(payload, &e, sizeof e);
+	memset(payload + sizeof e, 'x', 12);
+	memcpy(payload + sizeof e + 12, &at, sizeof at);
+	memcpy(payload + sizeof e + 12 + sizeof at, msg, sizeof msg);
+	n = put_msg(buf, 0, NLMSG_ERROR, NLM_F_ACK_TLVS, 9, payload,
+		    sizeof e + 12 + NLA_ALIGN(at.nla_len));
+	CHECK(eg_nl_scan(buf, n, 9, &a) == 1 && strcmp(a.ext, msg) == 0,
+	      "scan: the message after an echoed request");
+	/* without NLM_F_ACK_TLVS the same bytes are no message */
+	n = put_msg(buf, 0, NLMSG_ERROR, 0, 9, payload, sizeof e + 12 + NLA_ALIGN(at.nla_len));
+	CHECK(eg_nl_scan(buf, n, 9, &a) == 1 && a.ext[0] == '\0', "scan: no TLV flag, no message");
+	/* an attribute running past the end is not read */
+	e.msg.nlmsg_len = 100;
+	memcpy(payload, &e, sizeof e);
+	at.nla_len = 200;
+	memcpy(payload + sizeof e, &at, sizeof at);
+	n = put_msg(buf, 0, NLMSG_ERROR, NLM_F_CAPPED | NLM_F_ACK_TLVS, 9, payload,
+		    sizeof e + sizeof at + 8);
+	CHECK(eg_nl_scan(buf, n, 9, &a) == 1 && a.err == -EEXIST && a.ext[0] == '\0',
+	      "scan: an overlong attribute is ignored");
+	/* control characters in the message are not printed */
+	at.nla_len = sizeof at + 4;
+	at.nla_type = NLMSGERR_ATTR_MSG;
+	memcpy(payload + sizeof e, &at, sizeof at);
+	memcpy(payload + sizeof e + sizeof at, "a\033b", 4);
+	n = put_msg(buf, 0, NLMSG_ERROR, NLM_F_CAPPED | NLM_F_ACK_TLVS, 9, payload,
+		    sizeof e + sizeof at + 4);
+	CHECK(eg_nl_scan(buf, n, 9, &a) == 1 && strcmp(a.ext, "a?b") == 0,
+	      "scan: control characters replaced");
+
+	/* a link, after a notification of another sequence */
+	memset(&i, 0, sizeof i);
+	i.ifi_index = 3;
+	i.ifi_flags = 0x10043;
+	n = put_msg(buf, 0, RTM_NEWLINK, 0, 0, &i, sizeof i);
+	i.ifi_index = 4;
+	n = put_msg(buf, n, RTM_NEWLINK, 0, 12, &i, sizeof i);
+	CHECK_INT(eg_nl_scan(buf, n, 12, &a), 1, "scan: the link asked for");
+	CHECK(a.link && a.index == 4 && a.flags == 0x10043, "scan: its index and flags");
+
+	/* malformed */
+	n = put_msg(buf, 0, RTM_NEWLINK, 0, 12, &i, 4);
+	CHECK_INT(eg_nl_scan(buf, n, 12, &a), -1, "scan: a link message too short");
+	n = put_msg(buf, 0, NLMSG_ERROR, 0, 7, &e, 2);
+	CHECK_INT(eg_nl_scan(buf, n, 7, &a), -1, "scan: an error message too short");
+	e.error = 5;
+	n = put_msg(buf, 0, NLMSG_ERROR, 0, 7, &e, sizeof e);
+	CHECK_INT(eg_nl_scan(buf, n, 7, &a), -1, "scan: a positive error");
+	e.error = -5000;
+	n = put_msg(buf, 0, NLMSG_ERROR, 0, 7, &e, sizeof e);
+	CHECK_INT(eg_nl_scan(buf, n, 7, &a), -1, "scan: an error beyond errno");
+	e.error = 0;
+	n = put_msg(buf, 0, NLMSG_ERROR, 0, 7, &e, sizeof e);
+	CHECK_INT(eg_nl_scan(buf, n - 1, 7, &a), -1, "scan: a datagram cut short");
+	CHECK_INT(eg_nl_scan(buf, 10, 7, &a), 0, "scan: less than a header is nothing");
+	{
+		struct nlmsghdr h = {8, NLMSG_ERROR, 0, 7, 0};
+		memcpy(buf, &h, sizeof h);
+		CHECK_INT(eg_nl_scan(buf, 64, 7, &a), -1, "scan: a length below the header");
+	}
+	/* unaligned input is read byte-wise (the fuzzer feeds any offset) */
+	memset(&e, 0, sizeof e);
+	n = put_msg(buf, 1, NLMSG_ERROR, 0, 7, &e, sizeof e);
+	CHECK_INT(eg_nl_scan(buf + 1, n - 1, 7, &a), 1, "scan: unaligned");
+}
+
 void test_netcfg(void)
 {
 	ip4();
@@ -509,4 +625,5 @@ void test_netcfg(void)
 	servers();
 	resolve();
 	keys();
+	scan();
 }
