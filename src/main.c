@@ -28,7 +28,7 @@ static const char usage_text[] =
 	"  modprobe MODULE...        load modules (modules.dep, params from cmdline)\n"
 	"anywhere:\n"
 	"  config [get KEY|check]    the configuration in force (file, then cmdline)\n"
-	"  net up                    static IPv4 from net= or ip=: link, carrier, address, route\n"
+	"  net up                    set up the static IPv4 network of net= (or ip=)\n"
 	"  record [DEVICE]           the newest boot record\n"
 	"  grubenv [-f FILE] list|get KEY|set KEY=VALUE...|unset KEY...|check [--repair]\n"
 	"  version\n"
