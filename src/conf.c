@@ -47,6 +47,12 @@ const struct eg_keydef eg_keys[EG_K_COUNT] = {
 	[EG_K_GRUBENV] = {"grubenv", EG_T_PATH, 0, 0, "/boot/grub/grubenv"},
 	/* GRUB's boot slots (earlyguard trial, promote) */
 	[EG_K_GRUB_SLOTS] = {"grub_slots", EG_T_PATH, 0, 0, "/boot/earlyguard"},
+	/* the recovery network: a static IPv4 address on one interface */
+	[EG_K_NET] = {"net", EG_T_NET, 0, 0, ""},
+	/* the known-good server, by address */
+	[EG_K_SERVER] = {"server", EG_T_SERVER, 0, 0, ""},
+	/* how long to wait for the carrier of net='s interface */
+	[EG_K_NET_CARRIER_TIMEOUT] = {"net_carrier_timeout", EG_T_DURATION, 1, 5 * M, "10s"},
 };
 
 /* Where each key lives in struct eg_conf. */
@@ -69,6 +75,9 @@ static const struct {
 	[EG_K_STATE_DIR] = FIELD(state_dir),
 	[EG_K_GRUBENV] = FIELD(grubenv),
 	[EG_K_GRUB_SLOTS] = FIELD(grub_slots),
+	[EG_K_NET] = FIELD(net),
+	[EG_K_SERVER] = FIELD(server),
+	[EG_K_NET_CARRIER_TIMEOUT] = FIELD(net_carrier_s),
 };
 #undef FIELD
 
@@ -248,6 +257,14 @@ static void allowed(int key, char *buf, size_t size)
 	case EG_T_COMMAND:
 		snprintf(buf, size, "one line of printable text (a command for sh -c), or none");
 		break;
+	case EG_T_NET:
+		snprintf(buf, size, "IFACE:ADDR/PREFIX[:GATEWAY] in IPv4 "
+			 "(eth0:192.168.1.20/24:192.168.1.1), or none");
+		break;
+	case EG_T_SERVER:
+		snprintf(buf, size, "an IPv4 ADDR[:PORT] (192.168.1.10:8080; port 80 by default), "
+			 "or none");
+		break;
 	}
 }
 
@@ -333,6 +350,27 @@ int eg_conf_set(struct eg_conf *c, int key, const char *value,
 		}
 		c->source[key] = src;
 		return 0;
+	case EG_T_NET:
+	case EG_T_SERVER: {
+		struct eg_net n;
+		struct eg_server sv;
+		const char *r = NULL;
+
+		if (strcmp(value, "none") == 0)
+			value = "";
+		if (value[0] != '\0')
+			r = eg_keys[key].type == EG_T_NET ? eg_net_parse(value, &n) :
+							    eg_server_parse(value, &sv);
+		if (r) {
+			eg_copy(why, sizeof why, r);
+			break;
+		}
+		/* a valid value always fits: 50 and 21 characters at most */
+		text = text_field(c, key, &size);
+		eg_copy(text, size, value);
+		c->source[key] = src;
+		return 0;
+	}
 	}
 	allowed(key, what, sizeof what);
 	eg_conf_format(c, key, cur, sizeof cur);

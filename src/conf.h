@@ -12,6 +12,7 @@
 #define EG_CONF_H
 
 #include "eg.h"
+#include "netcfg.h"
 
 enum eg_key {
 	EG_K_DEVICE,
@@ -33,10 +34,17 @@ enum eg_key {
 	EG_K_STATE_DIR,
 	EG_K_GRUBENV,
 	EG_K_GRUB_SLOTS,
+	EG_K_NET,
+	EG_K_SERVER,
+	EG_K_NET_CARRIER_TIMEOUT,
 	EG_K_COUNT
 };
 
-enum eg_type { EG_T_DURATION, EG_T_PATH, EG_T_MODLIST, EG_T_RECORD, EG_T_COMMAND };
+enum eg_type {
+	EG_T_DURATION, EG_T_PATH, EG_T_MODLIST, EG_T_RECORD, EG_T_COMMAND,
+	EG_T_NET,    /* IFACE:ADDR/PREFIX[:GATEWAY] (netcfg.h) */
+	EG_T_SERVER, /* ADDR[:PORT] */
+};
 
 enum eg_source { EG_SRC_DEFAULT, EG_SRC_FILE, EG_SRC_CMDLINE };
 
@@ -59,8 +67,11 @@ struct eg_conf {
 	char state_dir[EG_PATH_MAX];
 	char grubenv[EG_PATH_MAX];  /* GRUB's environment block */
 	char grub_slots[EG_PATH_MAX]; /* GRUB's boot slots: A/, B/, trial/, recovery/ */
+	char net[EG_NET_STR];       /* the recovery network, "" for none */
+	char server[EG_SERVER_STR]; /* the known-good server, "" for none */
 	uint32_t timeout_s, deadline_s, rescue_s, panic_s, rootwait_s;
 	uint32_t handoff_s, confirm_s, checkin_s, checkin_grace_s, shutdown_s;
+	uint32_t net_carrier_s;
 	enum eg_source source[EG_K_COUNT];
 };
 

@@ -28,6 +28,7 @@ static const char usage_text[] =
 	"  modprobe MODULE...        load modules (modules.dep, params from cmdline)\n"
 	"anywhere:\n"
 	"  config [get KEY|check]    the configuration in force (file, then cmdline)\n"
+	"  net up                    set up the static IPv4 network of net= (or ip=)\n"
 	"  record [DEVICE]           the newest boot record\n"
 	"  grubenv [-f FILE] list|get KEY|set KEY=VALUE...|unset KEY...|check [--repair]\n"
 	"  version\n"
@@ -430,6 +431,9 @@ int main(int argc, char **argv)
 					      "trial takes one ENTRY";
 		return why ? usage(why) : eg_cmd_trial(&o, entry);
 	}
+	if (strcmp(argv[0], "net") == 0)
+		return argc == 2 && strcmp(argv[1], "up") == 0 ? eg_cmd_net_up(&o) :
+								 usage("net takes 'up'");
 	if (strcmp(argv[0], "promote") == 0)
 		return argc == 1 ? eg_cmd_promote(&o) : usage("promote takes no arguments");
 	if (strcmp(argv[0], "disarm") == 0 || strcmp(argv[0], "checkin") == 0 ||

@@ -16,6 +16,7 @@ struct eg_opts {
 int eg_cmd_init(const struct eg_opts *o, int argc, char **argv);
 int eg_cmd_rescue(const struct eg_opts *o, const char *reason, bool shell);
 int eg_cmd_daemon(const struct eg_opts *o, int notify_fd);
+int eg_cmd_net_up(const struct eg_opts *o); /* netcmd.c */
 
 /* What the guard is handed by init. */
 struct eg_guard_args {

@@ -11,11 +11,12 @@ secs=${FUZZ_SECONDS:-60}
 out=build/fuzz
 mkdir -p "$out"
 srcs=(src/conf.c src/util.c src/record.c src/modload.c src/log.c src/clock.c src/grubenv.c
-	src/bootsel.c src/manifest.c src/http.c)
+	src/bootsel.c src/manifest.c src/http.c
+	src/netcfg.c src/netlink.c)
 # shellcheck disable=SC2054 # the commas belong to -fsanitize=
 flags=(-std=c11 -D_GNU_SOURCE -DEG_NO_REBOOT -g -O1 -Isrc
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all)
-targets=(conf cmdline record grubenv manifest http)
+targets=(conf cmdline record grubenv manifest http net)
 
 echo "1..${#targets[@]}"
 n=0

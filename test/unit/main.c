@@ -34,6 +34,7 @@ int main(void)
 	test_bootsel();
 	test_manifest();
 	test_http();
+	test_netcfg();
 	printf("1..%d\n", unit_run);
 	return unit_failed ? 1 : 0;
 }

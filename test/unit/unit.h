@@ -39,5 +39,6 @@ void test_grubenv(void);
 void test_bootsel(void);
 void test_manifest(void);
 void test_http(void);
+void test_netcfg(void);
 
 #endif
