@@ -27,7 +27,7 @@ HOSTCC ?= $(CC)
 STRIP ?= strip
 
 B := build
-SRCS := main.c clock.c log.c util.c conf.c guard_logic.c record.c wdt.c \
+SRCS := main.c clock.c log.c util.c conf.c guard_logic.c record.c wdt.c verify.c \
 	modload.c mounts.c initcmd.c guard.c rescue.c daemon_logic.c daemon.c \
 	ctl.c handoff.c grubenv.c bootsel.c grubcmd.c
 HDRS := $(wildcard src/*.h)
