@@ -32,6 +32,7 @@ int main(void)
 	test_daemon();
 	test_grubenv();
 	test_bootsel();
+	test_verify();
 	printf("1..%d\n", unit_run);
 	return unit_failed ? 1 : 0;
 }

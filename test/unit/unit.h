@@ -37,5 +37,6 @@ void test_util(void);
 void test_daemon(void);
 void test_grubenv(void);
 void test_bootsel(void);
+void test_verify(void);
 
 #endif
