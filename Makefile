@@ -4,6 +4,7 @@
 # make host       the same sources with the host compiler under ASan/UBSan
 # make images     kernel, initramfs and rootfs for QEMU (build/images/)
 # make grub       patched GRUB i386-pc modules + grub-mkimage (build/grub/)
+# make bearssl    BearSSL built with klcc for the klibc binary (build/bearssl/)
 # make check      unit tests, bats, shellcheck, QEMU matrix (alias: make test)
 # make matrix     the QEMU matrix only (TESTS=M01,M03 for a subset)
 # make bench      figures, no assertions
@@ -26,7 +27,7 @@ HOSTCC ?= $(CC)
 STRIP ?= strip
 
 B := build
-SRCS := main.c clock.c log.c util.c conf.c guard_logic.c record.c wdt.c \
+SRCS := main.c clock.c log.c util.c conf.c guard_logic.c record.c wdt.c verify.c \
 	modload.c mounts.c initcmd.c guard.c rescue.c daemon_logic.c daemon.c \
 	ctl.c handoff.c grubenv.c bootsel.c grubcmd.c manifest.c http.c
 SRCS += netcfg.c netlink.c netcmd.c
@@ -42,6 +43,14 @@ KLDFLAGS ?= -Wl,--gc-sections -Wl,-z,noseparate-code
 HOSTCFLAGS ?= -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
 	-fno-sanitize-recover=all
 HOSTDEFS := -D_GNU_SOURCE -DEG_NO_REBOOT
+# SHA-256 and ECDSA come from BearSSL: built from Debian's source with klcc
+# for the klibc binary (root, apt, cached: crypto/build-bearssl.sh), the
+# system's libbearssl-dev for the host build.  Its headers pass our
+# warnings; klcc refuses -isystem (-Wp,-isystem,DIR would do if ever needed).
+BEARSSL := $(B)/bearssl
+BEARSSL_LIB := $(BEARSSL)/libbearssl.a
+KINC := -I$(BEARSSL)/inc
+HOSTLIBS := -lbearssl
 
 ifeq ($(V),1)
 Q :=
@@ -51,18 +60,19 @@ Q := @
 msg = @printf '  %-7s %s\n' $(1) $(2);
 endif
 
-.PHONY: all host images grub matrix check test unit bats lint bench demo deps install clean fuzz
+.PHONY: all host images grub bearssl matrix check test unit bats lint bench demo deps install clean fuzz
 
 all: $(B)/earlyguard
 
 # ---- the shipped binary: klibc, static, stripped ----
 KOBJS := $(SRCS:%.c=$(B)/klibc/%.o)
-$(B)/klibc/%.o: src/%.c $(HDRS) | $(B)/klibc
+$(B)/klibc/%.o: src/%.c $(HDRS) | $(B)/klibc $(BEARSSL_LIB)
 	$(call msg,KLCC,$@)
-	$(Q)$(KLCC) $(CSTD) $(WARN) -Wno-shadow $(KCFLAGS) -c -o $@ $<
-$(B)/earlyguard: $(KOBJS)
+	$(Q)$(KLCC) $(CSTD) $(WARN) -Wno-shadow $(KCFLAGS) $(KINC) -c -o $@ $<
+# --gc-sections keeps only the BearSSL functions earlyguard calls
+$(B)/earlyguard: $(KOBJS) $(BEARSSL_LIB)
 	$(call msg,LINK,$@)
-	$(Q)$(KLCC) -static $(KLDFLAGS) -o $@.unstripped $(KOBJS)
+	$(Q)$(KLCC) -static $(KLDFLAGS) -o $@.unstripped $(KOBJS) $(BEARSSL_LIB)
 	$(Q)$(STRIP) -o $@ $@.unstripped
 
 # ---- the host build for tests ----
@@ -72,7 +82,7 @@ $(B)/host/%.o: src/%.c $(HDRS) | $(B)/host
 	$(Q)$(HOSTCC) $(CSTD) $(HOSTDEFS) $(WARN) $(HOSTCFLAGS) -c -o $@ $<
 $(B)/host/earlyguard: $(HOBJS)
 	$(call msg,LINK,$@)
-	$(Q)$(HOSTCC) $(HOSTCFLAGS) -o $@ $(HOBJS)
+	$(Q)$(HOSTCC) $(HOSTCFLAGS) -o $@ $(HOBJS) $(HOSTLIBS)
 host: $(B)/host/earlyguard $(B)/host/unit
 
 # unit tests link every object but main
@@ -80,7 +90,7 @@ UNIT_SRCS := $(wildcard test/unit/*.c)
 $(B)/host/unit: $(UNIT_SRCS) $(filter-out $(B)/host/main.o,$(HOBJS)) test/unit/unit.h | $(B)/host
 	$(call msg,LINK,$@)
 	$(Q)$(HOSTCC) $(CSTD) $(HOSTDEFS) $(WARN) $(HOSTCFLAGS) -Isrc -o $@ $(UNIT_SRCS) \
-		$(filter-out $(B)/host/main.o,$(HOBJS))
+		$(filter-out $(B)/host/main.o,$(HOBJS)) $(HOSTLIBS)
 
 $(B)/klibc $(B)/host:
 	$(Q)mkdir -p $@
@@ -95,6 +105,14 @@ images: $(B)/earlyguard grub
 
 grub:
 	$(Q)grub/build-grub.sh $(B)/grub
+
+# make bearssl always asks the cache (seconds); the binary's build runs
+# the script only when build/bearssl is missing or the script changed.
+bearssl:
+	$(Q)KLCC="$(KLCC)" crypto/build-bearssl.sh $(BEARSSL)
+$(BEARSSL_LIB): crypto/build-bearssl.sh mk/debsrc.sh
+	$(Q)KLCC="$(KLCC)" crypto/build-bearssl.sh $(BEARSSL)
+	$(Q)touch $@
 
 unit: $(B)/host/unit
 	$(Q)$(B)/host/unit

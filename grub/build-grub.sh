@@ -24,16 +24,16 @@
 # exit: 0 built or already cached, 1 a step failed (its name is printed).
 
 set -euo pipefail
-export LC_ALL=C DEBIAN_FRONTEND=noninteractive
-
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 top=$(dirname "$here")
+prog=earlyguard-build-grub
+# shellcheck source=SCRIPTDIR/../mk/debsrc.sh
+. "$top/mk/debsrc.sh"
+
 out=${1:-$top/build/grub}
 cache=${EG_GRUB_CACHE:-/var/cache/earlyguard/grub}
 jobs=${JOBS:-2}
 patchdir=$here/patches
-srcfile=/etc/apt/sources.list.d/earlyguard-src.sources
-apt=(apt-get -q -y -o DPkg::Lock::Timeout=600)
 
 # Enough for autogen + configure + make of the i386-pc platform with
 # --disable-nls --disable-werror; `apt-get build-dep grub2` would also pull
@@ -47,159 +47,23 @@ format=2
 configure_args=(--with-platform=pc --target=i386 --disable-werror
 	--disable-nls)
 
-prog=earlyguard-build-grub
-t_start=$EPOCHREALTIME
-
-fatal() {
-	printf '%s: fatal: %s\n' "$prog" "$*" >&2
-	exit 1
-}
-
-# elapsed START: seconds since START ($EPOCHREALTIME), one decimal
-elapsed() {
-	local now=$EPOCHREALTIME
-	awk -v a="$1" -v b="$now" 'BEGIN { printf "%.1f", b - a }'
-}
-
-step_name=
-step_t0=
-step() {
-	step_end
-	step_name=$1
-	step_t0=$EPOCHREALTIME
-	printf '==> %s\n' "$step_name"
-}
-step_end() {
-	[ -n "$step_name" ] || return 0
-	printf '    %s: %s s\n' "$step_name" "$(elapsed "$step_t0")"
-	step_name=
-}
-on_exit() {
-	local rc=$?
-	[ "$rc" -eq 0 ] || [ -z "$step_name" ] ||
-		printf '%s: fatal: step failed: %s\n' "$prog" "$step_name" >&2
-}
-trap on_exit EXIT
-
 [ "$(id -u)" -eq 0 ] || fatal "must run as root (apt-get, $cache)"
 command -v apt-get >/dev/null || fatal "apt-get not found: Debian only"
 [ -f "$patchdir/series" ] || fatal "unable to read $patchdir/series"
 
 # ---- 1. deb-src for the Debian archive ----
 
-# "uri suite component" of every Debian target of the given index type,
-# except those that come from our own file
-targets() {
-	# shellcheck disable=SC2016 # $(FIELD) is apt's format, not the shell's
-	apt-get indextargets --format '$(REPO_URI) $(RELEASE) $(COMPONENT) $(SOURCESENTRY)' \
-		"Identifier: $1" 'Origin: Debian' |
-		awk -v own="$srcfile" 'index($4, own ":") != 1 { print $1, $2, $3 }' |
-		sort -u
-}
-
-# one deb822 stanza per archive and suite, on stdout
-src_stanzas() {
-	local keyring=/usr/share/keyrings/debian-archive-keyring.gpg
-	[ -f "$keyring" ] || keyring=
-	awk -v keyring="$keyring" '
-		{ k = $1 " " $2; if (!(k in comps)) order[n++] = k; comps[k] = comps[k] " " $3 }
-		END {
-			for (i = 0; i < n; i++) {
-				split(order[i], f, " ")
-				if (i) print ""
-				print "Types: deb-src"
-				print "URIs: " f[1]
-				print "Suites: " f[2]
-				print "Components:" comps[order[i]]
-				if (keyring != "") print "Signed-By: " keyring
-			}
-		}'
-}
-
-have_grub_src() {
-	[ -n "$(apt-cache showsrc --only-source grub2 2>/dev/null | sed -n 1p)" ]
-}
-
-step "deb-src"
-bins=$(targets Packages)
-if [ -z "$bins" ]; then
-	# a fresh machine may not know the origins yet
-	"${apt[@]}" update
-	bins=$(targets Packages)
-fi
-[ -n "$bins" ] || fatal "no Debian archive configured in /etc/apt"
-missing=$(comm -23 <(printf '%s\n' "$bins") <(targets Sources))
-changed=0
-if [ -z "$missing" ]; then
-	if [ -e "$srcfile" ]; then
-		rm -f "$srcfile"
-		changed=1
-	fi
-	echo "    deb-src already configured"
-else
-	want=$(printf '%s\n' "$missing" | src_stanzas)
-	if [ ! -f "$srcfile" ] || [ "$(cat "$srcfile")" != "$want" ]; then
-		printf '%s\n' "$want" >"$srcfile.tmp"
-		mv "$srcfile.tmp" "$srcfile"
-		changed=1
-		echo "    wrote $srcfile"
-	else
-		echo "    $srcfile up to date"
-	fi
-fi
-if [ "$changed" = 1 ] || [ "${EG_GRUB_UPDATE:-0}" = 1 ] || ! have_grub_src; then
-	step "apt-get update"
-	"${apt[@]}" update
-fi
-have_grub_src || fatal "apt-cache showsrc grub2 found nothing after apt-get update"
+debsrc_enable grub2 "${EG_GRUB_UPDATE:-0}"
 
 # ---- 2. build dependencies ----
 
-step "build dependencies"
-absent=()
-for p in "${build_deps[@]}"; do
-	s=$(dpkg-query -W -f '${db:Status-Status}' "$p" 2>/dev/null) || s=
-	[ "$s" = installed ] || absent+=("$p")
-done
-if [ ${#absent[@]} -gt 0 ]; then
-	echo "    installing ${absent[*]}"
-	"${apt[@]}" install --no-install-recommends "${absent[@]}"
-else
-	echo "    all installed"
-fi
+debsrc_install "${build_deps[@]}"
 
 # ---- 3. the source package ----
 
-step "grub2 source version"
-# the highest grub2 source version apt knows, as `apt-get source` picks it
-version=
-while read -r v; do
-	if [ -z "$version" ] || dpkg --compare-versions "$v" gt "$version"; then
-		version=$v
-	fi
-done < <(apt-cache showsrc --only-source grub2 | sed -n 's/^Version: //p')
-[ -n "$version" ] || fatal "unable to find grub2's source version"
-echo "    grub2 source $version"
-
-mkdir -p "$cache"
-exec 9>"$cache/lock"
-if ! flock -n 9; then
-	echo "    waiting for another build-grub.sh ($cache/lock)"
-	flock 9
-fi
-
-dl=$cache/src/$version
-if [ ! -f "$dl/.done" ]; then
-	step "apt-get source grub2=$version"
-	rm -rf "$dl"
-	mkdir -p "$dl"
-	# let apt's unprivileged downloader write here: no sandbox warning
-	chown _apt "$dl" 2>/dev/null || true
-	(cd "$dl" && apt-get -q -y --download-only source "grub2=$version")
-	touch "$dl/.done"
-fi
-dsc=$(find "$dl" -maxdepth 1 -name 'grub2_*.dsc' | sed -n 1p)
-[ -n "$dsc" ] || fatal "unable to find grub2's .dsc in $dl"
+debsrc_version grub2
+debsrc_lock "$cache"
+debsrc_download grub2 "$version" "$cache/src/$version"
 
 # ---- 4. cache key and build ----
 
@@ -277,12 +141,7 @@ fi
 # Keep the three most recently used builds (161 MB each), so worktrees
 # with different patches do not rebuild in turn; drop the rest and any
 # unfinished tree (we hold the lock: nothing else is building).
-find "$cache/build" -mindepth 2 -maxdepth 2 -name .done -printf '%T@ %h\n' |
-	sort -rn | tail -n +4 | cut -d' ' -f2- |
-	while read -r d; do rm -rf "$d"; done
-for d in "$cache"/build/*/; do
-	[ -f "$d.done" ] || rm -rf "$d"
-done
+debsrc_prune "$cache/build" 3
 
 # ---- 5. output ----
 

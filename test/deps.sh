@@ -8,6 +8,7 @@ set -euo pipefail
 packages=(
 	make gcc libc6-dev              # host build and unit tests (ASan/UBSan)
 	libklibc-dev klibc-utils        # the shipped static binary (klcc)
+	libbearssl-dev                  # SHA-256, ECDSA for the host build (klibc's: make bearssl)
 	busybox-static kmod e2fsprogs   # images: busybox, depmod, mkfs.ext4 -d
 	linux-image-amd64               # the kernel and modules the images boot
 	initramfs-tools                 # its real mkinitramfs, for the M52/M53 images

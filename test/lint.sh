@@ -46,7 +46,7 @@ for f in "${pages[@]}"; do
 done
 
 n=$((n + 1))
-missing=$(git ls-files --cached --others --exclude-standard -- src init images test hooks \
+missing=$(git ls-files --cached --others --exclude-standard -- src init images test hooks mk crypto \
 	modules boot grub man Makefile .ci |
 	while read -r f; do
 		[ -f "$f" ] || continue

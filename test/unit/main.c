@@ -35,6 +35,7 @@ int main(void)
 	test_manifest();
 	test_http();
 	test_netcfg();
+	test_verify();
 	printf("1..%d\n", unit_run);
 	return unit_failed ? 1 : 0;
 }

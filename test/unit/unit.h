@@ -40,5 +40,6 @@ void test_bootsel(void);
 void test_manifest(void);
 void test_http(void);
 void test_netcfg(void);
+void test_verify(void);
 
 #endif
