@@ -8,13 +8,13 @@
 # rescue window, so no dracut shell is left waiting.
 #
 # Bounds (RETRY = 10 s, SLUMBER = 2 x RETRY, RESCUE = 5 s):
-#   "earlyguard: rescue: " naming /dev/vdx RETRY-1..SLUMBER+15 s after
+#   "earlyguard: rescue: " naming /dev/vdx RETRY-1..SLUMBER+30 s after
 #   "earlyguard: armed" (guest time).  dracut's main loop runs 2 x rd.retry
 #   iterations of about 0.5 s (udevadm settle --timeout=0 and a sleep,
 #   longer under TCG), so the wait is rd.retry s plus the loop's overhead;
 #   without rd.retry dracut waits 180 s
 #   "earlyguard: rebooting: " RESCUE-0.2..RESCUE+2 s after the rescue line
-#   QEMU exits, outcome "reboot", at most 90 s after its start (host)
+#   QEMU exits, outcome "reboot", at most 110 s after its start (host)
 #   no "Dropping to debug shell" (dracut's shell never opens), no
 #   EG-ROOTFS-UP
 # Boot 2, the same with rd.shell=0 (emergency_shell() sources the emergency
@@ -34,7 +34,7 @@ SLUMBER=$((2 * RETRY))
 EG_INITRD_IMG=$EG_IMAGES/dracut.img
 
 m51() {
-	eg_gen_noroot "rd.retry=$RETRY" $((RETRY - 1)) $((SLUMBER + 15)) "Dropping to debug shell"
+	eg_gen_noroot "rd.retry=$RETRY" $((RETRY - 1)) $((SLUMBER + 30)) "Dropping to debug shell"
 	eg_kill_all
 
 	# rd.shell=0: emergency_shell() sources the emergency hooks, then halts
