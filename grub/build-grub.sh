@@ -99,8 +99,11 @@ if [ ! -f "$bdir/.done" ]; then
 	while read -r p; do
 		case $p in '' | '#'*) continue ;; esac
 		echo "    $p"
+		# --fuzz=0: a hunk whose context moved in a new Debian upload
+		# fails here, rather than landing somewhere near
 		patch -d "$bdir/src" -p1 --batch --forward --no-backup-if-mismatch \
-			-i "$patchdir/$p" || fatal "unable to apply $p to grub2 $version"
+			--fuzz=0 -i "$patchdir/$p" ||
+			fatal "unable to apply $p to grub2 $version (refresh grub/patches)"
 	done <"$patchdir/series"
 
 	step "autogen"
