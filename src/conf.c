@@ -53,6 +53,23 @@ const struct eg_keydef eg_keys[EG_K_COUNT] = {
 	[EG_K_SERVER] = {"server", EG_T_SERVER, 0, 0, ""},
 	/* how long to wait for the carrier of net='s interface */
 	[EG_K_NET_CARRIER_TIMEOUT] = {"net_carrier_timeout", EG_T_DURATION, 1, 5 * M, "10s"},
+	/* when the local root cannot be used: reboot (retry) or fetch (GRUB's
+	 * recovery entry passes earlyguard.recover=fetch) */
+	[EG_K_RECOVER] = {"recover", EG_T_RECOVER, 0, 0, "retry"},
+	/* the bundle's directory on the server, as the path of a URL */
+	[EG_K_FETCH_PATH] = {"fetch_path", EG_T_URLPATH, 0, 0, "/"},
+	/* the public key that checks the manifest's signature */
+	[EG_K_FETCH_KEY] = {"fetch_key", EG_T_PATH, 0, 0, "/etc/earlyguard/fetch.pub.pem"},
+	/* or the manifest's SHA-256, pinned: no signature needed */
+	[EG_K_FETCH_PIN] = {"fetch_pin", EG_T_SHA256, 0, 0, ""},
+	/* the slot directory the fetch writes; none: grub_slots/trial */
+	[EG_K_FETCH_SLOT] = {"fetch_slot", EG_T_OPTPATH, 0, 0, ""},
+	/* the whole fetch, retries included, then a reboot */
+	[EG_K_FETCH_DEADLINE] = {"fetch_deadline", EG_T_DURATION, 5, 24 * H, "10m"},
+	/* a connect, or a read that brings nothing */
+	[EG_K_FETCH_TIMEOUT] = {"fetch_timeout", EG_T_DURATION, 1, 5 * M, "10s"},
+	/* the longest wait between two tries */
+	[EG_K_FETCH_RETRY_MAX] = {"fetch_retry_max", EG_T_DURATION, 1, H, "60s"},
 };
 
 /* Where each key lives in struct eg_conf. */
@@ -78,6 +95,14 @@ static const struct {
 	[EG_K_NET] = FIELD(net),
 	[EG_K_SERVER] = FIELD(server),
 	[EG_K_NET_CARRIER_TIMEOUT] = FIELD(net_carrier_s),
+	[EG_K_RECOVER] = FIELD(recover),
+	[EG_K_FETCH_PATH] = FIELD(fetch_path),
+	[EG_K_FETCH_KEY] = FIELD(fetch_key),
+	[EG_K_FETCH_PIN] = FIELD(fetch_pin),
+	[EG_K_FETCH_SLOT] = FIELD(fetch_slot),
+	[EG_K_FETCH_DEADLINE] = FIELD(fetch_deadline_s),
+	[EG_K_FETCH_TIMEOUT] = FIELD(fetch_timeout_s),
+	[EG_K_FETCH_RETRY_MAX] = FIELD(fetch_retry_max_s),
 };
 #undef FIELD
 
@@ -233,6 +258,37 @@ static bool path_ok(const char *v, size_t size, char *why, size_t whylen)
 	return true;
 }
 
+/* What eg_http_request sends as a path: RFC 3986's path characters (no
+ * query, no fragment), '%' only before two hex digits. */
+static bool urlpath_ok(const char *v, size_t size, char *why, size_t whylen)
+{
+	static const char hex[] = "0123456789abcdefABCDEF";
+
+	if (v[0] != '/') {
+		snprintf(why, whylen, "it must start with '/'");
+		return false;
+	}
+	if (strlen(v) >= size - EG_URLNAME_ROOM) {
+		snprintf(why, whylen, "paths are limited to %zu characters", size - 1 - EG_URLNAME_ROOM);
+		return false;
+	}
+	for (const char *p = v; *p; p++) {
+		if (*p == '%' && (!p[1] || !strchr(hex, p[1]) || !p[2] || !strchr(hex, p[2]))) {
+			snprintf(why, whylen, "'%%' must begin a %%XX escape");
+			return false;
+		}
+		if (!modname_char(*p) && !strchr("/.~%!$&'()*+,;=:@", *p)) {
+			if ((unsigned char)*p > ' ' && (unsigned char)*p < 0x7f)
+				snprintf(why, whylen, "a URL path cannot hold '%c'", *p);
+			else
+				snprintf(why, whylen, "a URL path cannot hold spaces, control "
+					 "characters or non-ASCII bytes");
+			return false;
+		}
+	}
+	return true;
+}
+
 static void allowed(int key, char *buf, size_t size)
 {
 	const struct eg_keydef *d = &eg_keys[key];
@@ -264,6 +320,19 @@ static void allowed(int key, char *buf, size_t size)
 	case EG_T_SERVER:
 		snprintf(buf, size, "an IPv4 ADDR[:PORT] (192.168.1.10:8080; port 80 by default), "
 			 "or none");
+		break;
+	case EG_T_RECOVER:
+		snprintf(buf, size, "retry or fetch");
+		break;
+	case EG_T_URLPATH:
+		snprintf(buf, size, "the path of a URL, from its first '/' (/bundles/box1/)");
+		break;
+	case EG_T_SHA256:
+		snprintf(buf, size, "a SHA-256 as sha256sum prints it (64 lowercase hex digits), "
+			 "or none");
+		break;
+	case EG_T_OPTPATH:
+		snprintf(buf, size, "an absolute path, or none");
 		break;
 	}
 }
@@ -348,6 +417,44 @@ int eg_conf_set(struct eg_conf *c, int key, const char *value,
 		} else {
 			break;
 		}
+		c->source[key] = src;
+		return 0;
+	case EG_T_RECOVER:
+		text = text_field(c, key, &size);
+		if (strcmp(value, "retry") != 0 && strcmp(value, "fetch") != 0)
+			break;
+		eg_copy(text, size, value);
+		c->source[key] = src;
+		return 0;
+	case EG_T_URLPATH:
+		text = text_field(c, key, &size);
+		if (!urlpath_ok(value, size, why, sizeof why))
+			break;
+		eg_copy(text, size, value);
+		c->source[key] = src;
+		return 0;
+	case EG_T_SHA256:
+		text = text_field(c, key, &size);
+		if (strcmp(value, "none") == 0)
+			value = "";
+		if (value[0] != '\0' && strlen(value) != 64) {
+			snprintf(why, sizeof why, "%zu characters, not 64", strlen(value));
+			break;
+		}
+		if (value[strspn(value, "0123456789abcdef")] != '\0') {
+			snprintf(why, sizeof why, "only 0-9 and a-f");
+			break;
+		}
+		eg_copy(text, size, value);
+		c->source[key] = src;
+		return 0;
+	case EG_T_OPTPATH:
+		text = text_field(c, key, &size);
+		if (strcmp(value, "none") == 0)
+			value = "";
+		if (value[0] != '\0' && !path_ok(value, size, why, sizeof why))
+			break;
+		eg_copy(text, size, value);
 		c->source[key] = src;
 		return 0;
 	case EG_T_NET:
@@ -521,7 +628,7 @@ int eg_conf_parse_file(struct eg_conf *c, const char *fname, const char *buf,
 		       size_t len, eg_report_fn report, void *ctx)
 {
 	char where[EG_PATH_MAX + 16], key[64], val[EG_LINE_MAX], err[EG_MSG_MAX];
-	char known[400];
+	char known[640];
 	int problems = 0;
 	unsigned lineno = 0;
 	size_t pos = 0;
@@ -642,7 +749,7 @@ int eg_conf_parse_cmdline(struct eg_conf *c, const char *cmdline,
 {
 	static const char prefix[] = "earlyguard.";
 	const size_t plen = sizeof prefix - 1;
-	char err[EG_MSG_MAX], known[400];
+	char err[EG_MSG_MAX], known[640];
 	struct eg_word w;
 	int problems = 0, r;
 

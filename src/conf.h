@@ -14,6 +14,9 @@
 #include "eg.h"
 #include "netcfg.h"
 
+/* fetch_path leaves room for a '/' and a manifest NAME (64 bytes) */
+#define EG_URLNAME_ROOM 66
+
 enum eg_key {
 	EG_K_DEVICE,
 	EG_K_DRIVER,
@@ -37,6 +40,14 @@ enum eg_key {
 	EG_K_NET,
 	EG_K_SERVER,
 	EG_K_NET_CARRIER_TIMEOUT,
+	EG_K_RECOVER,
+	EG_K_FETCH_PATH,
+	EG_K_FETCH_KEY,
+	EG_K_FETCH_PIN,
+	EG_K_FETCH_SLOT,
+	EG_K_FETCH_DEADLINE,
+	EG_K_FETCH_TIMEOUT,
+	EG_K_FETCH_RETRY_MAX,
 	EG_K_COUNT
 };
 
@@ -44,6 +55,10 @@ enum eg_type {
 	EG_T_DURATION, EG_T_PATH, EG_T_MODLIST, EG_T_RECORD, EG_T_COMMAND,
 	EG_T_NET,    /* IFACE:ADDR/PREFIX[:GATEWAY] (netcfg.h) */
 	EG_T_SERVER, /* ADDR[:PORT] */
+	EG_T_RECOVER, /* retry or fetch */
+	EG_T_URLPATH, /* the path of a URL: /, /bundles/box1/ */
+	EG_T_SHA256,  /* 64 lowercase hex digits, or none */
+	EG_T_OPTPATH, /* an absolute path, or none */
 };
 
 enum eg_source { EG_SRC_DEFAULT, EG_SRC_FILE, EG_SRC_CMDLINE };
@@ -69,9 +84,15 @@ struct eg_conf {
 	char grub_slots[EG_PATH_MAX]; /* GRUB's boot slots: A/, B/, trial/, recovery/ */
 	char net[EG_NET_STR];       /* the recovery network, "" for none */
 	char server[EG_SERVER_STR]; /* the known-good server, "" for none */
+	char recover[8];            /* "retry" or "fetch" */
+	char fetch_path[EG_PATH_MAX]; /* the bundle's directory on the server */
+	char fetch_key[EG_PATH_MAX];  /* the public key of the bundle's signature */
+	char fetch_pin[68];           /* the manifest's SHA-256, "" for none */
+	char fetch_slot[EG_PATH_MAX]; /* where the fetch writes, "" for grub_slots/trial */
 	uint32_t timeout_s, deadline_s, rescue_s, panic_s, rootwait_s;
 	uint32_t handoff_s, confirm_s, checkin_s, checkin_grace_s, shutdown_s;
 	uint32_t net_carrier_s;
+	uint32_t fetch_deadline_s, fetch_timeout_s, fetch_retry_max_s;
 	enum eg_source source[EG_K_COUNT];
 };
 

@@ -26,6 +26,7 @@ static const char usage_text[] =
 	"  init [REAL_INIT [ARGS]]   arm the watchdog, start the guard, exec REAL_INIT\n"
 	"  rescue [--no-shell] REASON...  say why, a bounded console shell, reboot\n"
 	"  modprobe MODULE...        load modules (modules.dep, params from cmdline)\n"
+	"  fetch [--no-reboot]       the signed bundle into the trial slot, select, reboot\n"
 	"anywhere:\n"
 	"  config [get KEY|check]    the configuration in force (file, then cmdline)\n"
 	"  net up                    set up the static IPv4 network of net= (or ip=)\n"
@@ -434,6 +435,13 @@ int main(int argc, char **argv)
 	if (strcmp(argv[0], "net") == 0)
 		return argc == 2 && strcmp(argv[1], "up") == 0 ? eg_cmd_net_up(&o) :
 								 usage("net takes 'up'");
+	if (strcmp(argv[0], "fetch") == 0) {
+		if (argc == 1)
+			return eg_cmd_fetch(&o, true);
+		if (argc == 2 && strcmp(argv[1], "--no-reboot") == 0)
+			return eg_cmd_fetch(&o, false);
+		return usage("fetch takes at most --no-reboot");
+	}
 	if (strcmp(argv[0], "promote") == 0)
 		return argc == 1 ? eg_cmd_promote(&o) : usage("promote takes no arguments");
 	if (strcmp(argv[0], "disarm") == 0 || strcmp(argv[0], "checkin") == 0 ||

@@ -17,6 +17,9 @@ int eg_cmd_init(const struct eg_opts *o, int argc, char **argv);
 int eg_cmd_rescue(const struct eg_opts *o, const char *reason, bool shell);
 int eg_cmd_daemon(const struct eg_opts *o, int notify_fd);
 int eg_cmd_net_up(const struct eg_opts *o); /* netcmd.c */
+/* fetch.c: the known-good bundle into the trial slot, selected; then a
+ * reboot unless reboot is false (the exit code is returned then). */
+int eg_cmd_fetch(const struct eg_opts *o, bool reboot);
 
 /* What the guard is handed by init. */
 struct eg_guard_args {

@@ -268,12 +268,14 @@ eg() {
 
 # The budget: 64 KiB while the binary did the initramfs and rootfs-service
 # roles (issues 2, 3); 96 KiB since GRUB boot selection (trial, promote,
-# grubenv), which took it to 69 KiB.  What an initramfs pays is the
-# compressed size, which `make bench` prints.  The fetch issue (BearSSL,
-# HTTP, netlink) must argue for any more.
-@test "the shipped binary (static klibc, stripped) is at most 96 KiB" {
+# grubenv), which took it to 69 KiB; 128 KiB since the recovery fetch
+# (issue 6), which took it from 78 to about 122 KiB: BearSSL's SHA-256,
+# ECDSA P-256 and PEM (17 KiB), the HTTP parser (9 KiB), the fetch (11 KiB),
+# the manifest parser and the signature wrappers (6 KiB).  What an
+# initramfs pays is the compressed size, which `make bench` prints.
+@test "the shipped binary (static klibc, stripped) is at most 128 KiB" {
 	bin="$BATS_TEST_DIRNAME/../../build/earlyguard"
 	[ -x "$bin" ] || skip "$bin missing: run make"
 	size=$(stat -c %s "$bin")
-	[ "$size" -le 98304 ] || fail "build/earlyguard is $size bytes, over 96 KiB"
+	[ "$size" -le 131072 ] || fail "build/earlyguard is $size bytes, over 128 KiB"
 }

@@ -12,11 +12,11 @@ out=build/fuzz
 mkdir -p "$out"
 srcs=(src/conf.c src/util.c src/record.c src/modload.c src/log.c src/clock.c src/grubenv.c
 	src/bootsel.c src/manifest.c src/http.c
-	src/netcfg.c src/netlink.c)
+	src/netcfg.c src/netlink.c src/fetch_logic.c)
 # shellcheck disable=SC2054 # the commas belong to -fsanitize=
 flags=(-std=c11 -D_GNU_SOURCE -DEG_NO_REBOOT -g -O1 -Isrc
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all)
-targets=(conf cmdline record grubenv manifest http net)
+targets=(conf cmdline record grubenv manifest http net fetch)
 
 echo "1..${#targets[@]}"
 n=0

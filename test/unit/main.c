@@ -36,6 +36,7 @@ int main(void)
 	test_http();
 	test_netcfg();
 	test_verify();
+	test_fetch();
 	printf("1..%d\n", unit_run);
 	return unit_failed ? 1 : 0;
 }

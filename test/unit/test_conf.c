@@ -220,8 +220,90 @@ static void lookup_and_format(void)
 	CHECK_STR(buf, "61s", "format 61s");
 }
 
+static void fetch_keys(void)
+{
+	static const struct {
+		int key;
+		const char *in;
+		int ok;
+		const char *want; /* the value in force after */
+	} t[] = {
+		{EG_K_RECOVER, "fetch", 1, "fetch"},
+		{EG_K_RECOVER, "retry", 1, "retry"},
+		{EG_K_RECOVER, "Fetch", 0, "retry"},
+		{EG_K_RECOVER, "", 0, "retry"},
+		{EG_K_RECOVER, "none", 0, "retry"},
+		{EG_K_FETCH_PATH, "/bundles/box1/", 1, "/bundles/box1/"},
+		{EG_K_FETCH_PATH, "/a%20b/~x;v=1/", 1, "/a%20b/~x;v=1/"},
+		{EG_K_FETCH_PATH, "bundles/", 0, "/"},
+		{EG_K_FETCH_PATH, "", 0, "/"},
+		{EG_K_FETCH_PATH, "/a b", 0, "/"},
+		{EG_K_FETCH_PATH, "/a?x=1", 0, "/"},
+		{EG_K_FETCH_PATH, "/a#x", 0, "/"},
+		{EG_K_FETCH_PATH, "/a%2", 0, "/"},
+		{EG_K_FETCH_PATH, "/a%zz", 0, "/"},
+		{EG_K_FETCH_PATH, "/a\"b", 0, "/"},
+		{EG_K_FETCH_PATH, "/\x01", 0, "/"},
+		{EG_K_FETCH_PIN, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855", 1,
+		 "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"},
+		{EG_K_FETCH_PIN, "E3B0C44298FC1C149AFBF4C8996FB92427AE41E4649B934CA495991B7852B855", 0, ""},
+		{EG_K_FETCH_PIN, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b85", 0, ""},
+		{EG_K_FETCH_PIN, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b8555", 0, ""},
+		{EG_K_FETCH_PIN, "g3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855", 0, ""},
+		{EG_K_FETCH_PIN, "none", 1, ""},
+		{EG_K_FETCH_SLOT, "/boot/fetched", 1, "/boot/fetched"},
+		{EG_K_FETCH_SLOT, "none", 1, ""},
+		{EG_K_FETCH_SLOT, "boot", 0, ""},
+		{EG_K_FETCH_KEY, "/etc/k.pem", 1, "/etc/k.pem"},
+		{EG_K_FETCH_KEY, "none", 0, "/etc/earlyguard/fetch.pub.pem"},
+		{EG_K_FETCH_DEADLINE, "4s", 0, "10m"},
+		{EG_K_FETCH_DEADLINE, "5s", 1, "5s"},
+		{EG_K_FETCH_TIMEOUT, "0", 0, "10s"},
+		{EG_K_FETCH_TIMEOUT, "5m", 1, "5m"},
+		{EG_K_FETCH_RETRY_MAX, "2h", 0, "1m"},
+		{EG_K_FETCH_RETRY_MAX, "2s", 1, "2s"},
+	};
+	char err[EG_MSG_MAX], buf[EG_PATH_MAX], longpath[EG_PATH_MAX];
+	struct eg_conf c;
+
+	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+		int r;
+
+		eg_conf_defaults(&c);
+		r = eg_conf_set(&c, t[i].key, t[i].in, EG_SRC_FILE, err, sizeof err);
+		CHECK_INT(r, t[i].ok ? 0 : -1, "%s=\"%s\" %s", eg_keys[t[i].key].name, t[i].in,
+			  t[i].ok ? "accepted" : "refused");
+		eg_conf_format(&c, t[i].key, buf, sizeof buf);
+		CHECK_STR(buf, t[i].want, "%s after \"%s\"", eg_keys[t[i].key].name, t[i].in);
+	}
+	eg_conf_defaults(&c);
+	eg_conf_set(&c, EG_K_FETCH_PATH, "/a b", EG_SRC_FILE, err, sizeof err);
+	CHECK_STR(err, "fetch_path: invalid value \"/a b\" (a URL path cannot hold spaces, control "
+		  "characters or non-ASCII bytes): expected the path of a URL, from its first '/' "
+		  "(/bundles/box1/); keeping / (the default)", "fetch_path's refusal");
+	/* room for '/' and a 64-byte NAME after the path */
+	memset(longpath, 'a', sizeof longpath);
+	longpath[0] = '/';
+	longpath[EG_PATH_MAX - EG_URLNAME_ROOM] = '\0';
+	CHECK_INT(eg_conf_set(&c, EG_K_FETCH_PATH, longpath, EG_SRC_FILE, err, sizeof err), -1,
+		  "a fetch_path without room for a NAME is refused");
+	longpath[EG_PATH_MAX - 1 - EG_URLNAME_ROOM] = '\0';
+	CHECK_INT(eg_conf_set(&c, EG_K_FETCH_PATH, longpath, EG_SRC_FILE, err, sizeof err), 0,
+		  "the longest fetch_path");
+	{
+		struct sink s = {0};
+		eg_conf_defaults(&c);
+		CHECK_INT(eg_conf_parse_cmdline(&c, "root=/dev/sda earlyguard.recover=fetch "
+						"earlyguard.fetch_deadline=2m", sink, &s), 0,
+			  "earlyguard.recover=fetch is a key now");
+		CHECK_STR(c.recover, "fetch", "recover=fetch from the command line");
+		CHECK_INT(c.fetch_deadline_s, 120, "fetch_deadline from the command line");
+	}
+}
+
 void test_conf(void)
 {
+	fetch_keys();
 	durations();
 	defaults();
 	file_syntax();

@@ -41,5 +41,6 @@ void test_manifest(void);
 void test_http(void);
 void test_netcfg(void);
 void test_verify(void);
+void test_fetch(void);
 
 #endif
