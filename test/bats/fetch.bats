@@ -11,6 +11,7 @@
 
 bats_load_library bats-support
 bats_load_library bats-assert
+load slots
 
 setup_file() {
 	[ "$(id -u)" -eq 0 ] || return 0
@@ -38,11 +39,7 @@ setup() {
 	ENV="$T/grubenv"
 	CONF="$T/earlyguard.conf"
 	CMDLINE="$T/cmdline"
-	for s in A B trial recovery; do
-		mkdir -p "$SLOTS/$s"
-		echo "kernel $s" >"$SLOTS/$s/vmlinuz"
-		echo "initrd $s" >"$SLOTS/$s/initrd.img"
-	done
+	make_slots "$SLOTS"
 	printf 'old args\n' >"$SLOTS/trial/slot.env"
 	"$EG" grubenv -f "$ENV" set eg_default=A >/dev/null
 	cat >"$CONF" <<-EOC

@@ -10,6 +10,7 @@
 
 bats_load_library bats-support
 bats_load_library bats-assert
+load slots
 
 setup() {
 	EG="$BATS_TEST_DIRNAME/../../build/host/earlyguard"
@@ -23,11 +24,7 @@ setup() {
 	ENV="$T/grubenv"
 	CONF="$T/earlyguard.conf"
 	CMDLINE="$T/cmdline"
-	for s in A B trial recovery; do
-		mkdir -p "$SLOTS/$s"
-		echo "kernel $s" >"$SLOTS/$s/vmlinuz"
-		echo "initrd $s" >"$SLOTS/$s/initrd.img"
-	done
+	make_slots "$SLOTS"
 	grub-editenv "$SLOTS/trial/slot.env" create
 	grub-editenv "$SLOTS/trial/slot.env" set "eg_slot_args=root=/dev/vda2 ro"
 	grub-editenv "$ENV" create

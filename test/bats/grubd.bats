@@ -12,6 +12,7 @@
 
 bats_load_library bats-support
 bats_load_library bats-assert
+load slots
 
 setup() {
 	TOP="$BATS_TEST_DIRNAME/../.."
@@ -20,11 +21,7 @@ setup() {
 	T="$BATS_TEST_TMPDIR"
 	CONF="$T/earlyguard-grub"
 	SLOTS="$T/slots"
-	for s in A B trial recovery; do
-		mkdir -p "$SLOTS/$s"
-		echo "kernel $s" >"$SLOTS/$s/vmlinuz"
-		echo "initrd $s" >"$SLOTS/$s/initrd.img"
-	done
+	make_slots "$SLOTS"
 	command -v grub-script-check >/dev/null ||
 		fail "grub-script-check missing: install grub-common (test/deps.sh)"
 }
