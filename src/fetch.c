@@ -652,7 +652,7 @@ static int prepare(const char *cmdline)
 	f.src = n.addr;
 	f.pinned = f.c->fetch_pin[0] != '\0';
 	if (f.pinned) {
-		eg_sha256_parse_hex(f.c->fetch_pin, strlen(f.c->fetch_pin), f.pin);
+		eg_sha256_parse(f.c->fetch_pin, strlen(f.c->fetch_pin), f.pin);
 	} else {
 		bool big;
 		got = eg_read_file(f.c->fetch_key, f.key, sizeof f.key, &big);

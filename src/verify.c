@@ -38,31 +38,6 @@ void eg_sha256_hex(const uint8_t d[EG_SHA256_LEN], char out[EG_SHA256_HEXLEN + 1
 	out[EG_SHA256_HEXLEN] = '\0';
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
-bool eg_sha256_parse_hex(const char *s, size_t len, uint8_t out[EG_SHA256_LEN])
-{
-	uint8_t d[EG_SHA256_LEN];
-
-	if (len != EG_SHA256_HEXLEN)
-		return false;
-	for (size_t i = 0; i < EG_SHA256_LEN; i++) {
-		int hi = hexval(s[2 * i]), lo = hexval(s[2 * i + 1]);
-		if (hi < 0 || lo < 0)
-			return false;
-		d[i] = (uint8_t)(hi << 4 | lo);
-	}
-	memcpy(out, d, sizeof d);
-	return true;
-}
-
 /* The DER SubjectPublicKeyInfo of every P-256 key in uncompressed form,
  * up to the point: only the 64 bytes of X and Y that follow it differ. */
 static const uint8_t p256_spki[] = {

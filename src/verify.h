@@ -46,9 +46,8 @@ void eg_sha256(const void *data, size_t len, uint8_t out[EG_SHA256_LEN]);
 
 /* d as 64 lowercase hex digits and a NUL. */
 void eg_sha256_hex(const uint8_t d[EG_SHA256_LEN], char out[EG_SHA256_HEXLEN + 1]);
-/* Parse exactly len bytes of s: true only for 64 lowercase hex digits
- * (what eg_sha256_hex and sha256sum write); out is untouched otherwise. */
-bool eg_sha256_parse_hex(const char *s, size_t len, uint8_t out[EG_SHA256_LEN]);
+/* The other way, 64 lowercase hex digits to a digest: eg_sha256_parse
+ * (manifest.h, free of BearSSL so the fuzzers build without it). */
 
 /* Check sig (DER) over msg with key (PEM or DER, see above).  NULL when
  * the signature is good; otherwise a short reason naming what failed

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "unit.h"
 #include "verify.h"
+#include "manifest.h"
 
 #include "vectors/verify.h"
 
@@ -87,16 +88,16 @@ static void sha256_hex(void)
 	uint8_t d[EG_SHA256_LEN], want[EG_SHA256_LEN], keep[EG_SHA256_LEN];
 
 	eg_sha256("abc", 3, want);
-	CHECK(eg_sha256_parse_hex(good, strlen(good), d) && memcmp(d, want, sizeof d) == 0,
+	CHECK(eg_sha256_parse(good, strlen(good), d) && memcmp(d, want, sizeof d) == 0,
 	      "hex: 64 lowercase digits parse to the digest");
 	CHECK_STR(hex(d), good, "hex: formatting gives the same 64 digits back");
-	CHECK(eg_sha256_parse_hex("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad trailing",
+	CHECK(eg_sha256_parse("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad trailing",
 				  EG_SHA256_HEXLEN, d),
 	      "hex: parses exactly len bytes (a word inside a line)");
 	memset(keep, 0x5a, sizeof keep);
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		memcpy(d, keep, sizeof d);
-		CHECK(!eg_sha256_parse_hex(bad[i], strlen(bad[i]), d) &&
+		CHECK(!eg_sha256_parse(bad[i], strlen(bad[i]), d) &&
 			      memcmp(d, keep, sizeof d) == 0,
 		      "hex: refused, out untouched: \"%s\"", bad[i]);
 	}
@@ -106,7 +107,7 @@ static void sha256_hex(void)
 
 		memcpy(s, good, sizeof s);
 		s[17] = (char)c;
-		if (eg_sha256_parse_hex(s, EG_SHA256_HEXLEN, d) != hexdigit) {
+		if (eg_sha256_parse(s, EG_SHA256_HEXLEN, d) != hexdigit) {
 			CHECK(0, "hex: byte 0x%02x at offset 17", c);
 			return;
 		}
