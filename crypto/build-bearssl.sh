@@ -79,20 +79,11 @@ key_text() {
 }
 step "cache key"
 ktext=$(key_text)
-key=$(printf '%s\n' "$ktext" | sha256sum | cut -c1-16)
-bdir=$cache/build/$version-$key
-echo "    key $key ($bdir)"
+debsrc_build_dir "$cache" "$ktext"
 
 if [ ! -f "$bdir/.done" ]; then
-	step "extract"
-	# a tree without .done is from a build that failed or was killed
-	rm -rf "$bdir"
+	debsrc_extract "$ktext"
 	mkdir -p "$bdir/obj"
-	printf '%s\n' "$ktext" >"$bdir/key"
-	# --no-check: apt-get source already checked every file against the
-	# signed archive index; the .dsc signature needs debian-keyring.
-	dpkg-source --no-check -x "$dsc" "$bdir/src" >"$bdir/extract.log" 2>&1 ||
-		{ tail -n 20 "$bdir/extract.log"; fatal "unable to extract $dsc"; }
 	[ -f "$bdir/src/inc/bearssl.h" ] || fatal "no inc/bearssl.h in bearssl $version"
 
 	step "compile with $klcc -j$jobs"

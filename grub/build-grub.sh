@@ -80,20 +80,10 @@ key_text() {
 }
 step "cache key"
 ktext=$(key_text)
-key=$(printf '%s\n' "$ktext" | sha256sum | cut -c1-16)
-bdir=$cache/build/$version-$key
-echo "    key $key ($bdir)"
+debsrc_build_dir "$cache" "$ktext"
 
 if [ ! -f "$bdir/.done" ]; then
-	step "extract"
-	# a tree without .done is from a build that failed or was killed
-	rm -rf "$bdir"
-	mkdir -p "$bdir"
-	printf '%s\n' "$ktext" >"$bdir/key"
-	# --no-check: apt-get source already checked every file against the
-	# signed archive index; the .dsc signature needs debian-keyring.
-	dpkg-source --no-check -x "$dsc" "$bdir/src" >"$bdir/extract.log" 2>&1 ||
-		{ tail -n 20 "$bdir/extract.log"; fatal "unable to extract $dsc"; }
+	debsrc_extract "$ktext"
 
 	step "patch"
 	while read -r p; do

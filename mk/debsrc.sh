@@ -184,6 +184,29 @@ debsrc_download() {
 	[ -n "$dsc" ] || fatal "unable to find $pkg's .dsc in $dl"
 }
 
+# debsrc_build_dir CACHE KEYTEXT: the cache key, 16 hex digits of the
+# sha256 of KEYTEXT, in $key, and the build tree of this key,
+# CACHE/build/VERSION-KEY, in $bdir
+debsrc_build_dir() {
+	key=$(printf '%s\n' "$2" | sha256sum | cut -c1-16)
+	bdir=$1/build/$version-$key
+	echo "    key $key ($bdir)"
+}
+
+# debsrc_extract KEYTEXT: $bdir afresh, KEYTEXT in $bdir/key, $dsc
+# extracted into $bdir/src
+debsrc_extract() {
+	step "extract"
+	# a tree without .done is from a build that failed or was killed
+	rm -rf "$bdir"
+	mkdir -p "$bdir"
+	printf '%s\n' "$1" >"$bdir/key"
+	# --no-check: apt-get source already checked every file against the
+	# signed archive index; the .dsc signature needs debian-keyring.
+	dpkg-source --no-check -x "$dsc" "$bdir/src" >"$bdir/extract.log" 2>&1 ||
+		{ tail -n 20 "$bdir/extract.log"; fatal "unable to extract $dsc"; }
+}
+
 # debsrc_prune BUILDDIR KEEP: keep the KEEP most recently used finished
 # builds (BUILDDIR/*/.done), drop the rest and any unfinished tree.  Call
 # it holding the lock: nothing else is building.
