@@ -8,7 +8,9 @@
 #
 # Boot side (inside the initramfs):
 #   eg_arm             run `earlyguard init` once; never aborts the boot
-#   eg_rescue REASON   `earlyguard rescue REASON`; does not return
+#   eg_rescue REASON   `earlyguard fetch --auto=noroot` (the known-good
+#                      bundle, when recover=fetch and a server= ask for
+#                      it), then `earlyguard rescue REASON`; does not return
 # Build side (on the host, while the generator builds the image):
 #   eg_driver_modules  the kernel modules of the configured watchdog driver,
 #                      one a line
@@ -72,12 +74,17 @@ eg_arm() {
 	return 0
 }
 
-# eg_rescue REASON...: what the generator's emergency shell becomes: say
-# why, a bounded shell on the console, then reboot.  Does not return: if
+# eg_rescue REASON...: what the generator's emergency shell becomes: the
+# known-good fetch when the configuration asks for one (recover=fetch and
+# a server=; it reboots into the fetched slot, or after its deadline),
+# else say why, a bounded shell on the console, then reboot.  Does not
+# return: if
 # rescue itself cannot run, the guard (when armed) still reboots the
 # machine at its deadline, and nothing here waits for a person.
 eg_rescue() {
 	if [ -x "$EG_IMAGE_BIN" ]; then
+		eg_log "hook: $*"
+		"$EG_IMAGE_BIN" fetch --auto=noroot
 		"$EG_IMAGE_BIN" rescue "$@"
 		eg_log "hook: earlyguard rescue returned ($?); waiting for the watchdog"
 	else

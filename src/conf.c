@@ -70,6 +70,10 @@ const struct eg_keydef eg_keys[EG_K_COUNT] = {
 	[EG_K_FETCH_TIMEOUT] = {"fetch_timeout", EG_T_DURATION, 1, 5 * M, "10s"},
 	/* the longest wait between two tries */
 	[EG_K_FETCH_RETRY_MAX] = {"fetch_retry_max", EG_T_DURATION, 1, H, "60s"},
+	/* the boot partition (grubenv, grub_slots): the fetch mounts it
+	 * read-write on boot_dir in the initramfs, unless it is mounted */
+	[EG_K_BOOT_DEV] = {"boot_dev", EG_T_RECORD, 0, 0, ""},
+	[EG_K_BOOT_DIR] = {"boot_dir", EG_T_PATH, 0, 0, "/boot"},
 };
 
 /* Where each key lives in struct eg_conf. */
@@ -103,6 +107,8 @@ static const struct {
 	[EG_K_FETCH_DEADLINE] = FIELD(fetch_deadline_s),
 	[EG_K_FETCH_TIMEOUT] = FIELD(fetch_timeout_s),
 	[EG_K_FETCH_RETRY_MAX] = FIELD(fetch_retry_max_s),
+	[EG_K_BOOT_DEV] = FIELD(boot_dev),
+	[EG_K_BOOT_DIR] = FIELD(boot_dir),
 };
 #undef FIELD
 
@@ -322,7 +328,7 @@ static void allowed(int key, char *buf, size_t size)
 			 "or none");
 		break;
 	case EG_T_RECOVER:
-		snprintf(buf, size, "retry or fetch");
+		snprintf(buf, size, "retry, fetch or kexec");
 		break;
 	case EG_T_URLPATH:
 		snprintf(buf, size, "the path of a URL, from its first '/' (/bundles/box1/)");
@@ -421,7 +427,8 @@ int eg_conf_set(struct eg_conf *c, int key, const char *value,
 		return 0;
 	case EG_T_RECOVER:
 		text = text_field(c, key, &size);
-		if (strcmp(value, "retry") != 0 && strcmp(value, "fetch") != 0)
+		if (strcmp(value, "retry") != 0 && strcmp(value, "fetch") != 0 &&
+		    strcmp(value, "kexec") != 0)
 			break;
 		eg_copy(text, size, value);
 		c->source[key] = src;
@@ -611,29 +618,75 @@ static void report_fmt(eg_report_fn report, void *ctx, const char *where,
 		report(ctx, where, msg);
 }
 
-static void known_keys(char *buf, size_t size)
+/* Levenshtein distance of a and b (lowercase), both under 64 bytes; one
+ * row of the table is enough. */
+static unsigned distance(const char *a, const char *b)
 {
-	size_t o = 0;
+	unsigned row[64], la = (unsigned)strlen(a), lb = (unsigned)strlen(b);
 
-	buf[0] = '\0';
-	for (int k = 0; k < EG_K_COUNT && o < size; k++) {
-		int n = snprintf(buf + o, size - o, "%s%s", k ? ", " : "", eg_keys[k].name);
-		if (n < 0)
-			break;
-		o += (size_t)n;
+	if (la >= 64 || lb >= 64)
+		return 64;
+	for (unsigned j = 0; j <= lb; j++)
+		row[j] = j;
+	for (unsigned i = 1; i <= la; i++) {
+		unsigned diag = row[0];
+
+		row[0] = i;
+		for (unsigned j = 1; j <= lb; j++) {
+			unsigned up = row[j], best = diag + (lower(a[i - 1]) != b[j - 1]);
+
+			if (up + 1 < best)
+				best = up + 1;
+			if (row[j - 1] + 1 < best)
+				best = row[j - 1] + 1;
+			diag = up;
+			row[j] = best;
+		}
 	}
+	return row[lb];
+}
+
+const char *eg_conf_nearest(const char *name)
+{
+	const char *best = NULL;
+	unsigned bestd = 64, limit = (unsigned)strlen(name) / 3;
+
+	if (limit < 2)
+		limit = 2;
+	for (int k = 0; k < EG_K_COUNT; k++) {
+		unsigned d = distance(name, eg_keys[k].name);
+
+		if (d < bestd) {
+			bestd = d;
+			best = eg_keys[k].name;
+		}
+	}
+	return bestd <= limit ? best : NULL;
+}
+
+/* "unknown key 'X' ignored (did you mean ...)": the nearest key, and
+ * where the whole list is (it no longer fits one log line). */
+static void unknown_key(char *buf, size_t size, const char *key)
+{
+	const char *near = eg_conf_nearest(key);
+
+	if (near)
+		snprintf(buf, size, "unknown key '%s' ignored (did you mean '%s'? every key: "
+			 "earlyguard.conf(5), earlyguard config)", key, near);
+	else
+		snprintf(buf, size, "unknown key '%s' ignored (every key: earlyguard.conf(5), "
+			 "earlyguard config)", key);
 }
 
 int eg_conf_parse_file(struct eg_conf *c, const char *fname, const char *buf,
 		       size_t len, eg_report_fn report, void *ctx)
 {
 	char where[EG_PATH_MAX + 16], key[64], val[EG_LINE_MAX], err[EG_MSG_MAX];
-	char known[640];
+	char unknown[EG_MSG_MAX / 2];
 	int problems = 0;
 	unsigned lineno = 0;
 	size_t pos = 0;
 
-	known_keys(known, sizeof known);
 	while (pos < len) {
 		const char *line = buf + pos, *msg;
 		size_t n = 0;
@@ -673,8 +726,8 @@ int eg_conf_parse_file(struct eg_conf *c, const char *fname, const char *buf,
 		}
 		k = eg_conf_lookup(key, strlen(key));
 		if (k < 0) {
-			report_fmt(report, ctx, where, "unknown key '%s' ignored (known: %s)", key,
-				   known);
+			unknown_key(unknown, sizeof unknown, key);
+			report_fmt(report, ctx, where, "%s", unknown);
 			problems++;
 			continue;
 		}
@@ -749,11 +802,10 @@ int eg_conf_parse_cmdline(struct eg_conf *c, const char *cmdline,
 {
 	static const char prefix[] = "earlyguard.";
 	const size_t plen = sizeof prefix - 1;
-	char err[EG_MSG_MAX], known[640];
+	char err[EG_MSG_MAX], unknown[EG_MSG_MAX / 2];
 	struct eg_word w;
 	int problems = 0, r;
 
-	known_keys(known, sizeof known);
 	while ((r = eg_cmdline_next(&cmdline, &w)) != 0) {
 		int k;
 		int shown = (int)(w.rawlen > 80 ? 80 : w.rawlen);
@@ -774,9 +826,9 @@ int eg_conf_parse_cmdline(struct eg_conf *c, const char *cmdline,
 			      strcmp(w.key + plen, "attempt") == 0))
 			continue;
 		if (k < 0) {
-			report_fmt(report, ctx, "kernel command line",
-				   "%.*s: unknown key '%s' ignored (known: %s)", shown, w.raw,
-				   w.key + plen, known);
+			unknown_key(unknown, sizeof unknown, w.key + plen);
+			report_fmt(report, ctx, "kernel command line", "%.*s: %s", shown, w.raw,
+				   unknown);
 			problems++;
 			continue;
 		}

@@ -48,6 +48,8 @@ enum eg_key {
 	EG_K_FETCH_DEADLINE,
 	EG_K_FETCH_TIMEOUT,
 	EG_K_FETCH_RETRY_MAX,
+	EG_K_BOOT_DEV,
+	EG_K_BOOT_DIR,
 	EG_K_COUNT
 };
 
@@ -55,7 +57,7 @@ enum eg_type {
 	EG_T_DURATION, EG_T_PATH, EG_T_MODLIST, EG_T_RECORD, EG_T_COMMAND,
 	EG_T_NET,    /* IFACE:ADDR/PREFIX[:GATEWAY] (netcfg.h) */
 	EG_T_SERVER, /* ADDR[:PORT] */
-	EG_T_RECOVER, /* retry or fetch */
+	EG_T_RECOVER, /* retry, fetch or kexec */
 	EG_T_URLPATH, /* the path of a URL: /, /bundles/box1/ */
 	EG_T_SHA256,  /* 64 lowercase hex digits, or none */
 	EG_T_OPTPATH, /* an absolute path, or none */
@@ -84,11 +86,13 @@ struct eg_conf {
 	char grub_slots[EG_PATH_MAX]; /* GRUB's boot slots: A/, B/, trial/, recovery/ */
 	char net[EG_NET_STR];       /* the recovery network, "" for none */
 	char server[EG_SERVER_STR]; /* the known-good server, "" for none */
-	char recover[8];            /* "retry" or "fetch" */
+	char recover[8];            /* "retry", "fetch" or "kexec" */
 	char fetch_path[EG_PATH_MAX]; /* the bundle's directory on the server */
 	char fetch_key[EG_PATH_MAX];  /* the public key of the bundle's signature */
 	char fetch_pin[68];           /* the manifest's SHA-256, "" for none */
 	char fetch_slot[EG_PATH_MAX]; /* where the fetch writes, "" for grub_slots/trial */
+	char boot_dev[EG_PATH_MAX];   /* the boot partition, "" (none), /dev/..., PARTLABEL= */
+	char boot_dir[EG_PATH_MAX];   /* where the fetch mounts it */
 	uint32_t timeout_s, deadline_s, rescue_s, panic_s, rootwait_s;
 	uint32_t handoff_s, confirm_s, checkin_s, checkin_grace_s, shutdown_s;
 	uint32_t net_carrier_s;
@@ -102,6 +106,9 @@ typedef void (*eg_report_fn)(void *ctx, const char *where, const char *msg);
 void eg_conf_defaults(struct eg_conf *c);
 /* Key index for a name (case-insensitive), or -1. */
 int eg_conf_lookup(const char *name, size_t len);
+/* The key nearest to name (a typo: edit distance at most 2, or a third of
+ * its length), or NULL. */
+const char *eg_conf_nearest(const char *name);
 /* Set key from text.  On error c is unchanged and err says what is allowed
  * and which value stays in force.  Returns 0 or -1. */
 int eg_conf_set(struct eg_conf *c, int key, const char *value,

@@ -22,6 +22,7 @@
  * fetch_logic.c decides when to retry, how long to wait and what the
  * progress lines say; this file does the I/O.
  */
+#include "bootsel.h"
 #include "fetch_logic.h"
 #include "http.h"
 #include "manifest.h"
@@ -38,6 +39,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -54,6 +56,7 @@ enum outcome {
  * ends in its own orderly reboot, its state written. */
 #define EG_FETCH_GUARD_MARGIN_MS 15000
 #define EG_FETCH_IO 65536 /* one read from the server */
+#define EG_FSTYPES_MAX 2048 /* /proc/filesystems */
 #define EG_SLOT_DIR_MAX (EG_PATH_MAX + 16)  /* grub_slots/trial */
 #define EG_SLOT_FILE_MAX (EG_PATH_MAX + 64) /* SLOT/initrd.img.part */
 
@@ -626,6 +629,75 @@ static int64_t guard_deadline(void)
 	return (int64_t)at;
 }
 
+/* ---- the boot partition ---- */
+
+static bool boot_mounted; /* by this run: unmounted at its end */
+
+/* Is dir a mount point: another device than its parent, or the root? */
+static bool mount_point(const char *dir)
+{
+	char parent[EG_PATH_MAX + 4];
+	struct stat a, b;
+
+	if (!eg_fmt(parent, sizeof parent, "%s/..", dir) || stat(dir, &a) != 0 ||
+	    stat(parent, &b) != 0)
+		return false;
+	return a.st_dev != b.st_dev || a.st_ino == b.st_ino;
+}
+
+/* Mount boot_dev read-write on boot_dir, trying every block file system
+ * the kernel knows (as mount(8) does without -t), unless boot_dir is a
+ * mount point already (the rootfs, or an earlier run). */
+static int mount_boot(void)
+{
+	static char types[EG_FSTYPES_MAX];
+	char dev[EG_PATH_MAX];
+	const char *c = f.c->boot_dev;
+	long n;
+	int err, last = ENODEV;
+
+	if (c[0] == '\0' || mount_point(f.c->boot_dir))
+		return FO_OK;
+	err = eg_record_resolve(c, dev, sizeof dev);
+	if (err && err != -EACCES)
+		return fail(FO_REFUSED, "boot_dev=%s: %s (is the driver of its disk in the "
+			    "initramfs' modules=?)", c, strerror(-err));
+	if (mkdir(f.c->boot_dir, 0755) != 0 && errno != EEXIST)
+		return fail(FO_SYS, "unable to create %s: %s", f.c->boot_dir, strerror(errno));
+	n = eg_read_file("/proc/filesystems", types, sizeof types, NULL);
+	if (n < 0)
+		return fail(FO_SYS, "unable to read /proc/filesystems: %s", strerror((int)-n));
+	for (char *line = types, *next; line && *line; line = next) {
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		if (strncmp(line, "nodev", 5) == 0)
+			continue;
+		line += strspn(line, " \t");
+		if (mount(dev, f.c->boot_dir, line, MS_NOATIME, NULL) == 0) {
+			boot_mounted = true;
+			say("fetch: %s (%s) mounted read-write on %s", dev, line, f.c->boot_dir);
+			return FO_OK;
+		}
+		if (errno != EINVAL && errno != ENODEV)
+			last = errno;
+		if (errno == EBUSY || errno == EACCES || errno == EROFS)
+			break;
+	}
+	return fail(FO_REFUSED, "unable to mount boot_dev=%s (%s) on %s: %s", c, dev,
+		    f.c->boot_dir, strerror(last));
+}
+
+static void umount_boot(void)
+{
+	if (!boot_mounted)
+		return;
+	sync();
+	if (umount(f.c->boot_dir) != 0)
+		eg_log_sys(EG_WARN, "unmount", f.c->boot_dir, errno);
+	boot_mounted = false;
+}
+
 static int prepare(const char *cmdline)
 {
 	char ip[EG_IP4_STR], path[EG_SLOT_FILE_MAX];
@@ -668,6 +740,9 @@ static int prepare(const char *cmdline)
 		if (why)
 			return fail(FO_REFUSED, "%s: %s", f.c->fetch_key, why);
 	}
+	got = mount_boot();
+	if (got != FO_OK)
+		return (int)got;
 	/* the slot: the trial slot, or a directory of the operator's own;
 	 * never a slot of the fallback chain, which boots without a
 	 * one-shot and so would boot a half-replaced slot */
@@ -820,17 +895,29 @@ static int run(const char *cmdline, char *reason, size_t rsize)
 	return EG_EXIT_OK;
 }
 
-int eg_cmd_fetch(const struct eg_opts *o, bool reboot)
+int eg_cmd_fetch(const struct eg_opts *o, bool reboot, enum eg_fetch_when when)
 {
 	static struct eg_conf c;
 	static char cmdline[EG_CMDLINE_MAX];
 	char reason[EG_REASON_MAX];
+	struct eg_boot b;
+	const char *skip;
+	bool quiet;
 	int rc;
 
 	eg_log_init(getpid() == 1 || access("/dev/kmsg", W_OK) == 0);
 	eg_load_conf(&c, o->conf_path, o->cmdline_path, cmdline, sizeof cmdline, true);
 	f.c = &c;
+	eg_boot_parse(cmdline, &b);
+	skip = eg_fetch_skip(when, c.recover, b.entry == EG_E_RECOVERY, c.server[0] != '\0',
+			     &quiet);
+	if (skip) {
+		if (!quiet)
+			eg_log(EG_INFO, "fetch: %s", skip);
+		return EG_EXIT_OK;
+	}
 	rc = run(cmdline, reason, sizeof reason);
+	umount_boot();
 	/* where a kexec mode (earlyguard.recover=kexec, kexec_file_load of
 	 * the verified slot instead of a reboot) would go: not implemented */
 	if (!reboot)

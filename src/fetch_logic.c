@@ -189,3 +189,35 @@ uint32_t eg_xorshift32(uint32_t *state)
 	*state = x;
 	return x;
 }
+
+const char *eg_fetch_skip(enum eg_fetch_when when, const char *recover, bool recovery_entry,
+			  bool server, bool *quiet)
+{
+	bool fetch = strcmp(recover, "fetch") == 0 || strcmp(recover, "kexec") == 0;
+
+	*quiet = false;
+	switch (when) {
+	case EG_FETCH_ALWAYS:
+		return NULL;
+	case EG_FETCH_ENTRY:
+		if (!recovery_entry) {
+			*quiet = true;
+			return "not GRUB's recovery entry: no fetch";
+		}
+		if (!fetch)
+			return "GRUB's recovery entry with recover=retry: booting the local root";
+		if (!server)
+			return "GRUB's recovery entry asks for a fetch, but no server= is "
+			       "configured: booting the local root";
+		return NULL;
+	case EG_FETCH_NOROOT:
+		if (!fetch)
+			return "recover=retry: no fetch; the rescue reboots to try the local "
+			       "boot again";
+		if (!server)
+			return "recover= asks for a fetch, but no server= is configured: the "
+			       "rescue reboots to try the local boot again";
+		return NULL;
+	}
+	return NULL;
+}

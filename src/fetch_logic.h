@@ -99,6 +99,20 @@ void eg_progress_init(struct eg_progress *p, int64_t total, int64_t now);
 bool eg_progress_line(struct eg_progress *p, const char *name, int64_t done, int64_t received,
 		      int64_t now, bool final, char *buf, size_t size);
 
+/* When an automatic fetch runs (`earlyguard fetch --auto=...`):
+ *   EG_FETCH_ALWAYS  always (no --auto: the operator asked);
+ *   EG_FETCH_ENTRY   at the start of the initramfs, on GRUB's recovery
+ *                    entry: recover= is fetch or kexec (the entry passes
+ *                    earlyguard.recover=fetch) and a server= is set;
+ *   EG_FETCH_NOROOT  the local root is missing or unusable: recover= is
+ *                    fetch or kexec and a server= is set, whatever the entry.
+ * NULL: run it; else why not, one line for the console, and *quiet true
+ * when that line is not worth printing (not the recovery entry: the
+ * normal boot). */
+enum eg_fetch_when { EG_FETCH_ALWAYS, EG_FETCH_ENTRY, EG_FETCH_NOROOT };
+const char *eg_fetch_skip(enum eg_fetch_when when, const char *recover, bool recovery_entry,
+			  bool server, bool *quiet);
+
 /* Random values for the jitter: xorshift32 from a seed (any; 0 is
  * replaced), never 0.  Not for anything that needs secrecy. */
 uint32_t eg_xorshift32(uint32_t *state);

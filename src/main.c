@@ -26,7 +26,10 @@ static const char usage_text[] =
 	"  init [REAL_INIT [ARGS]]   arm the watchdog, start the guard, exec REAL_INIT\n"
 	"  rescue [--no-shell] REASON...  say why, a bounded console shell, reboot\n"
 	"  modprobe MODULE...        load modules (modules.dep, params from cmdline)\n"
-	"  fetch [--no-reboot]       the signed bundle into the trial slot, select, reboot\n"
+	"  fetch [--no-reboot] [--auto=entry|noroot]\n"
+	"                            the signed bundle into the trial slot, select, reboot;\n"
+	"                            --auto: only if GRUB's recovery entry / a missing root\n"
+	"                            and recover=fetch ask for it\n"
 	"anywhere:\n"
 	"  config [get KEY|check]    the configuration in force (file, then cmdline)\n"
 	"  net up                    set up the static IPv4 network of net= (or ip=)\n"
@@ -436,11 +439,21 @@ int main(int argc, char **argv)
 		return argc == 2 && strcmp(argv[1], "up") == 0 ? eg_cmd_net_up(&o) :
 								 usage("net takes 'up'");
 	if (strcmp(argv[0], "fetch") == 0) {
-		if (argc == 1)
-			return eg_cmd_fetch(&o, true);
-		if (argc == 2 && strcmp(argv[1], "--no-reboot") == 0)
-			return eg_cmd_fetch(&o, false);
-		return usage("fetch takes at most --no-reboot");
+		bool reboot = true;
+		enum eg_fetch_when when = EG_FETCH_ALWAYS;
+
+		for (int j = 1; j < argc; j++) {
+			if (strcmp(argv[j], "--no-reboot") == 0)
+				reboot = false;
+			else if (strcmp(argv[j], "--auto=entry") == 0)
+				when = EG_FETCH_ENTRY;
+			else if (strcmp(argv[j], "--auto=noroot") == 0)
+				when = EG_FETCH_NOROOT;
+			else
+				return usage("fetch takes --no-reboot and --auto=entry or "
+					     "--auto=noroot");
+		}
+		return eg_cmd_fetch(&o, reboot, when);
 	}
 	if (strcmp(argv[0], "promote") == 0)
 		return argc == 1 ? eg_cmd_promote(&o) : usage("promote takes no arguments");

@@ -3,6 +3,7 @@
 #ifndef EG_ROLES_H
 #define EG_ROLES_H
 
+#include "fetch_logic.h"
 #include "bootsel.h"
 #include "conf.h"
 #include "wdt.h"
@@ -18,8 +19,10 @@ int eg_cmd_rescue(const struct eg_opts *o, const char *reason, bool shell);
 int eg_cmd_daemon(const struct eg_opts *o, int notify_fd);
 int eg_cmd_net_up(const struct eg_opts *o); /* netcmd.c */
 /* fetch.c: the known-good bundle into the trial slot, selected; then a
- * reboot unless reboot is false (the exit code is returned then). */
-int eg_cmd_fetch(const struct eg_opts *o, bool reboot);
+ * reboot unless reboot is false (the exit code is returned then).  when:
+ * always, or only if eg_fetch_skip (fetch_logic.h) finds no reason not
+ * to (exit 0 without a fetch then). */
+int eg_cmd_fetch(const struct eg_opts *o, bool reboot, enum eg_fetch_when when);
 
 /* What the guard is handed by init. */
 struct eg_guard_args {

@@ -305,5 +305,63 @@ GET /initrd.img-6.1 HTTP/1.1"
 	assert_output --partial "  fetch [--no-reboot] "
 	run "$EG" -c "$CONF" --cmdline "$CMDLINE" fetch --now
 	assert_failure 100
-	assert_output --partial "fetch takes at most --no-reboot"
+	assert_output --partial "fetch takes --no-reboot and --auto=entry or --auto=noroot"
+	run "$EG" -c "$CONF" --cmdline "$CMDLINE" fetch --auto
+	assert_failure 100
+}
+
+# fetch_auto WHEN: the fetch as the initramfs runs it, --auto=WHEN
+fetch_auto() {
+	run timeout 90 ip netns exec "$NS" "$EG" -c "$CONF" --cmdline "$CMDLINE" fetch --no-reboot \
+		"--auto=$1"
+}
+
+@test "fetch --auto=entry: not the recovery entry: nothing, silently, exit 0" {
+	server
+	echo "root=/dev/vda earlyguard.entry=A earlyguard.recover=fetch earlyguard.net=eg0:10.0.2.15/24 earlyguard.server=10.0.2.2:8080" >"$CMDLINE"
+	fetch_auto entry
+	assert_success
+	assert_output ""
+	assert_untouched
+	run cat "$LOG"
+	assert_output ""
+}
+
+@test "fetch --auto=entry: the recovery entry with recover=fetch fetches" {
+	server
+	echo "root=/dev/vda earlyguard.entry=recovery earlyguard.attempt=1 earlyguard.recover=fetch earlyguard.net=eg0:10.0.2.15/24 earlyguard.server=10.0.2.2:8080" >"$CMDLINE"
+	fetch_auto entry
+	assert_success
+	assert_line "fetch: trial slot written and verified; next boot: trial (one-shot)"
+	assert_fetched
+}
+
+@test "fetch --auto=entry: the recovery entry without a server boots the local root" {
+	echo "root=/dev/vda earlyguard.entry=recovery earlyguard.recover=fetch earlyguard.net=eg0:10.0.2.15/24" >"$CMDLINE"
+	fetch_auto entry
+	assert_success
+	assert_output "earlyguard: fetch: GRUB's recovery entry asks for a fetch, but no server= is configured: booting the local root"
+	assert_untouched
+}
+
+@test "fetch --auto=noroot: recover=retry leaves it to the rescue; recover=fetch fetches" {
+	server
+	fetch_auto noroot
+	assert_success
+	assert_output "earlyguard: fetch: recover=retry: no fetch; the rescue reboots to try the local boot again"
+	assert_untouched
+	echo "recover=fetch" >>"$CONF"
+	fetch_auto noroot
+	assert_success
+	assert_fetched
+}
+
+@test "fetch: boot_dev that does not exist is refused before the network" {
+	printf 'boot_dev=/dev/eg-no-such-disk\nboot_dir=%s/bootmnt\n' "$T" >>"$CONF"
+	server
+	fetch
+	assert_failure 1
+	assert_output --partial "boot_dev=/dev/eg-no-such-disk: No such file or directory"
+	run cat "$LOG"
+	assert_output ""
 }

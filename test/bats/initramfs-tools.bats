@@ -148,15 +148,20 @@ copy_file earlyguard $EARLYGUARD_LIB /usr/lib/earlyguard/earlyguard-lib.sh"
 	assert_output --partial "missing from the initramfs; the watchdog is not armed"
 }
 
-@test "eg_rescue: passes the reason to earlyguard rescue" {
+@test "eg_rescue: the fetch when asked for, then earlyguard rescue with the reason" {
 	load_lib
 	EG_IMAGE_BIN="$BATS_TEST_TMPDIR/fake-earlyguard"
-	# a rescue that "reboots" by killing the shell that called it
+	# a fetch that found nothing to do; a rescue that "reboots" by
+	# killing the shell that called it
 	# shellcheck disable=SC2016 # expanded by the fake
-	printf '#!/bin/sh\necho "$*" >"%s/rescue-args"\nkill -9 $PPID\n' "$BATS_TEST_TMPDIR" >"$EG_IMAGE_BIN"
+	printf '#!/bin/sh\necho "$*" >>"%s/calls"\n[ "$1" = fetch ] && exit 0\nkill -9 $PPID\n' \
+		"$BATS_TEST_TMPDIR" >"$EG_IMAGE_BIN"
 	chmod 755 "$EG_IMAGE_BIN"
 	run sh -c '. "$1"; EG_IMAGE_BIN=$2; eg_rescue root device /dev/vdx does not exist' sh \
 		"$EARLYGUARD_LIB" "$EG_IMAGE_BIN"
-	run cat "$BATS_TEST_TMPDIR/rescue-args"
-	assert_output "rescue root device /dev/vdx does not exist"
+	run cat "$BATS_TEST_TMPDIR/calls"
+	assert_output "fetch --auto=noroot
+rescue root device /dev/vdx does not exist"
+	run cat "$EARLYGUARD_KMSG"
+	assert_output --partial "earlyguard: hook: root device /dev/vdx does not exist"
 }

@@ -230,6 +230,7 @@ static void fetch_keys(void)
 	} t[] = {
 		{EG_K_RECOVER, "fetch", 1, "fetch"},
 		{EG_K_RECOVER, "retry", 1, "retry"},
+		{EG_K_RECOVER, "kexec", 1, "kexec"},
 		{EG_K_RECOVER, "Fetch", 0, "retry"},
 		{EG_K_RECOVER, "", 0, "retry"},
 		{EG_K_RECOVER, "none", 0, "retry"},
@@ -262,6 +263,12 @@ static void fetch_keys(void)
 		{EG_K_FETCH_TIMEOUT, "5m", 1, "5m"},
 		{EG_K_FETCH_RETRY_MAX, "2h", 0, "1m"},
 		{EG_K_FETCH_RETRY_MAX, "2s", 1, "2s"},
+		{EG_K_BOOT_DEV, "/dev/vda1", 1, "/dev/vda1"},
+		{EG_K_BOOT_DEV, "PARTLABEL=boot", 1, "PARTLABEL=boot"},
+		{EG_K_BOOT_DEV, "LABEL=boot", 0, ""},
+		{EG_K_BOOT_DEV, "none", 1, ""},
+		{EG_K_BOOT_DIR, "/egboot", 1, "/egboot"},
+		{EG_K_BOOT_DIR, "egboot", 0, "/boot"},
 	};
 	char err[EG_MSG_MAX], buf[EG_PATH_MAX], longpath[EG_PATH_MAX];
 	struct eg_conf c;
@@ -301,8 +308,45 @@ static void fetch_keys(void)
 	}
 }
 
+static void nearest(void)
+{
+	static const struct {
+		const char *in, *want; /* want NULL: no suggestion */
+	} t[] = {
+		{"timeout", "timeout"},     {"timout", "timeout"},
+		{"Timeout", "timeout"},     {"fetch_dedline", "fetch_deadline"},
+		{"rootwiat", "rootwait"},   {"bootdev", "boot_dev"},
+		{"recovery", "recover"},    {"bogus", NULL},
+		{"", NULL},                 {"x", NULL},
+		{"reboot_cooldown", NULL},  {"fetch_retry_maximum", "fetch_retry_max"},
+	};
+	struct eg_conf c;
+	struct sink s = {0};
+	char longname[100];
+
+	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+		const char *got = eg_conf_nearest(t[i].in);
+
+		CHECK(t[i].want ? got && strcmp(got, t[i].want) == 0 : got == NULL,
+		      "nearest to '%s': %s, want %s", t[i].in, got ? got : "none",
+		      t[i].want ? t[i].want : "none");
+	}
+	memset(longname, 'a', sizeof longname - 1);
+	longname[sizeof longname - 1] = '\0';
+	CHECK(eg_conf_nearest(longname) == NULL, "a 99-byte name has no neighbour");
+	eg_conf_defaults(&c);
+	eg_conf_parse_cmdline(&c, "earlyguard.timout=5", sink, &s);
+	CHECK_STR(s.last_msg, "earlyguard.timout=5: unknown key 'timout' ignored (did you mean "
+		  "'timeout'? every key: earlyguard.conf(5), earlyguard config)", "typo on the "
+		  "command line");
+	file(&c, "bogus=1\n", &s);
+	CHECK_STR(s.last_msg, "unknown key 'bogus' ignored (every key: earlyguard.conf(5), "
+		  "earlyguard config)", "no suggestion in a file");
+}
+
 void test_conf(void)
 {
+	nearest();
 	fetch_keys();
 	durations();
 	defaults();

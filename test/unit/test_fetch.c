@@ -296,8 +296,41 @@ static void rng(void)
 	CHECK_INT(seen_zero, 0, "xorshift32 never returns 0");
 }
 
+/* Every combination of when, recover, entry and server. */
+static void skip(void)
+{
+	static const char *const recover[] = {"retry", "fetch", "kexec"};
+	bool quiet;
+
+	for (int w = EG_FETCH_ALWAYS; w <= EG_FETCH_NOROOT; w++)
+		for (size_t r = 0; r < 3; r++)
+			for (int entry = 0; entry < 2; entry++)
+				for (int server = 0; server < 2; server++) {
+					const char *why = eg_fetch_skip((enum eg_fetch_when)w,
+									recover[r], entry,
+									server, &quiet);
+					bool want = w == EG_FETCH_ALWAYS ||
+						    (r > 0 && server &&
+						     (w == EG_FETCH_NOROOT || entry));
+
+					CHECK(want == (why == NULL),
+					      "when %d recover=%s entry %d server %d: %s", w,
+					      recover[r], entry, server, why ? why : "fetch");
+					CHECK(quiet == (w == EG_FETCH_ENTRY && !entry),
+					      "when %d recover=%s entry %d server %d: quiet %d", w,
+					      recover[r], entry, server, quiet);
+				}
+	eg_fetch_skip(EG_FETCH_ENTRY, "fetch", true, false, &quiet);
+	CHECK_STR(eg_fetch_skip(EG_FETCH_ENTRY, "fetch", true, false, &quiet),
+		  "GRUB's recovery entry asks for a fetch, but no server= is configured: "
+		  "booting the local root", "no server on the recovery entry");
+	CHECK(strstr(eg_fetch_skip(EG_FETCH_NOROOT, "retry", true, true, &quiet), "rescue") != NULL,
+	      "noroot with recover=retry: the rescue");
+}
+
 void test_fetch(void)
 {
+	skip();
 	backoff_exact();
 	backoff_jitter();
 	deadline();
