@@ -37,6 +37,7 @@ int main(void)
 	test_netcfg();
 	test_verify();
 	test_fetch();
+	test_kexec();
 	printf("1..%d\n", unit_run);
 	return unit_failed ? 1 : 0;
 }

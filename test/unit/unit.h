@@ -42,5 +42,6 @@ void test_http(void);
 void test_netcfg(void);
 void test_verify(void);
 void test_fetch(void);
+void test_kexec(void);
 
 #endif
