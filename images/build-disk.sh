@@ -52,8 +52,9 @@ boot_mib=${BOOT_SIZE_MIB:-96}
 # egtest.slot= names the slot a kernel was installed as, so a test can tell
 # a promoted trial from the B it replaced.
 # The rootfs mounts the boot partition on /egboot (images/rootfs-rcS), where
-# earlyguard disarm, trial and promote find the grubenv and the slots.
-disk_args="console=ttyS0 root=/dev/vda2 rootfstype=ext4 earlyguard.driver=i6300esb earlyguard.device=/dev/watchdog earlyguard.record=/dev/vdb earlyguard.grubenv=/egboot/boot/grub/grubenv earlyguard.grub_slots=/egboot/boot/earlyguard"
+# earlyguard disarm, trial and promote find the grubenv and the slots; in
+# the initramfs, the known-good fetch mounts it there (boot_dev, boot_dir).
+disk_args="console=ttyS0 root=/dev/vda2 rootfstype=ext4 earlyguard.driver=i6300esb earlyguard.device=/dev/watchdog earlyguard.record=/dev/vdb earlyguard.grubenv=/egboot/boot/grub/grubenv earlyguard.grub_slots=/egboot/boot/earlyguard earlyguard.boot_dev=/dev/vda1 earlyguard.boot_dir=/egboot"
 slots=(A B trial recovery)
 # core.img: what the embedded config runs, and what grub.cfg needs to read
 # the grubenv and load a kernel even if /boot/grub/i386-pc is damaged.

@@ -7,8 +7,11 @@
 #   initramfs.img       gzip -9 newc cpio: /init, earlyguard, busybox, modules
 #   rootfs.img          64 MiB ext4 (label egroot): busybox init with the
 #                       inittab of boot/inittab.example, earlyguard, dropbear
-#   test-overlay.cpio   uncompressed newc with the fault-injection hook
+#   test-overlay.cpio   uncompressed newc with the fault-injection hook and
+#                       the fetch key's public half (/etc/earlyguard/fetch.pub.pem)
 #   test_ssh_key{,.pub} the client key the rootfs' users accept (ed25519)
+#   fetch-key/          the key pair that signs the matrix's known-good
+#                       bundles (images/make-bundle.sh --new-key)
 #   ssh_host_ed25519_key.pub  the rootfs' dropbear host key, public part
 #
 # No root, loop devices or network: the cpio archives come from our own
@@ -294,6 +297,19 @@ mapfile -t applets < <("$busybox" --list)
 pad=$(((4 - $(stat -c %s "$tmp/initramfs.img") % 4) % 4))
 head -c "$pad" /dev/zero >>"$tmp/initramfs.img"
 
+# --- the fetch key: made once, kept in OUTDIR -----------------------------------
+
+# The matrix's known-good bundles are signed with it (test/qemu/fetch.sh);
+# its public half is the initramfs' fetch_key.  Test-only, like the SSH keys.
+fetch_key=$outdir/fetch-key
+if [[ ! -s $fetch_key/earlyguard-bundle.key.pem || ! -s $fetch_key/earlyguard-bundle.pub.pem ]]; then
+	mkdir -p "$tmp/fetch-key"
+	"$images/make-bundle.sh" --new-key "$tmp/fetch-key" >"$tmp/fetch-key.log" 2>&1 ||
+		die "make-bundle.sh --new-key failed: $(head -n 3 "$tmp/fetch-key.log")"
+	rm -rf "$fetch_key"
+	mv -f "$tmp/fetch-key" "$fetch_key"
+fi
+
 # --- test-overlay.cpio -----------------------------------------------------------
 
 {
@@ -301,6 +317,7 @@ head -c "$pad" /dev/zero >>"$tmp/initramfs.img"
 	printf 'dir etc/earlyguard 0755\n'
 	printf 'dir etc/earlyguard/hooks.d 0755\n'
 	printf 'file etc/earlyguard/hooks.d/50-fault %s 0755\n' "$fault_hook"
+	printf 'file etc/earlyguard/fetch.pub.pem %s 0644\n' "$fetch_key/earlyguard-bundle.pub.pem"
 } >"$tmp/test-overlay.spec"
 "$mkcpio" <"$tmp/test-overlay.spec" >"$tmp/test-overlay.cpio"
 

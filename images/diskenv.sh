@@ -15,6 +15,8 @@
 #   diskenv.sh DISK rm PATH                       remove a file
 #   diskenv.sh DISK copy-slot FROM TO             copy /boot/earlyguard/FROM/*
 #                                                 over /boot/earlyguard/TO/*
+#   diskenv.sh DISK sum PATH...                   "SHA256 PATH" a file, or
+#                                                 "absent PATH"
 #
 # PATH is a path on the boot partition (default /boot/grub/grubenv, e.g.
 # /boot/earlyguard/A/slot.env).  set and unset go through grub-editenv on a
@@ -33,7 +35,7 @@ die() {
 }
 
 usage() {
-	sed -n '9,18s/^# \{0,1\}//p' "${BASH_SOURCE[0]}" >&2
+	sed -n '9,20s/^# \{0,1\}//p' "${BASH_SOURCE[0]}" >&2
 	exit 100
 }
 
@@ -156,6 +158,18 @@ copy-slot)
 		reqs+=("write $tmp/$f $f")
 	done
 	dbg_or_die -w "${reqs[@]}" >/dev/null
+	;;
+sum)
+	[[ $# -ge 1 ]] || usage
+	for p in "$@"; do
+		[[ $p == /* ]] || usage
+		rm -f "$tmp/sum"
+		if dbg "dump -p $p $tmp/sum" >/dev/null && [[ -f $tmp/sum ]]; then
+			printf '%s %s\n' "$(sha256sum <"$tmp/sum" | cut -d' ' -f1)" "$p"
+		else
+			printf 'absent %s\n' "$p"
+		fi
+	done
 	;;
 *) usage ;;
 esac

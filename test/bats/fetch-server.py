@@ -12,7 +12,8 @@ network namespace: it serves one directory, answers Range requests with
   --tamper NAME    serve NAME with its middle byte changed
   --ignore-range   answer a Range request with 200 and the whole file
   --log FILE       one line per request: the request line, then its Range
-  --ready FILE     written once the server listens
+  --ready FILE     written once the server listens: "PID PORT" (--port 0:
+                   the port the kernel picked)
 
 Each connection carries one request (the client says Connection: close).
 """
@@ -152,7 +153,7 @@ def main():
     srv.listen(16)
     if args.ready:
         with open(args.ready, "w") as f:
-            f.write("%d\n" % os.getpid())
+            f.write("%d %d\n" % (os.getpid(), srv.getsockname()[1]))
     while True:
         conn, _ = srv.accept()
         threading.Thread(target=handle, args=(conn,), daemon=True).start()

@@ -22,8 +22,15 @@
 #                  127.0.0.1:PORT -> guest port 22 for eg_ssh; PORT is
 #                  picked by the host kernel when QEMU binds (port 0) and
 #                  read back over QMP, so parallel boots never collide
+#   EG_FETCH_PORT=PORT  user networking (restrict=on) with a guestfwd:
+#                  the guest's connections to 10.0.2.100:80 reach
+#                  127.0.0.1:PORT (busybox nc, one per connection, its
+#                  stderr not: slirp gives the command's stderr to the
+#                  guest too): the known-good server of test/qemu/fetch.sh
 #   EG_EXTRA_DRIVE=FILE  a third virtio disk, read-only (/dev/vdc): the
 #                  test payload of the bench (label egpayload)
+#   EG_MEM=MIB     the guest's RAM in MiB (-m; default 256): the fetch
+#                  bench keeps a 256 MiB image in a tmpfs
 #   EG_REBOOTS=1   no -no-reboot: a reset (watchdog or guest reboot)
 #                  restarts the guest inside the same QEMU, and the next
 #                  guest boot can read the watchdog's bootstatus; the
@@ -67,6 +74,7 @@ EG_ROOT_ARGS="root=/dev/vda rootfstype=ext4"
 EG_WATCHDOG=1        # 0: boot without -device i6300esb
 EG_NET=0             # 1: user networking with the SSH port forward
 EG_REBOOTS=0         # 1: no -no-reboot: resets restart the guest in place
+EG_MEM=256           # guest RAM in MiB (-m)
 # The guest boot within the console log that eg_has, eg_lines, eg_count,
 # eg_ktime and eg_await look at: N selects the text from the Nth kernel
 # banner ("Linux version ...") up to the next one; empty: the whole log.
@@ -90,6 +98,7 @@ EG_OUTCOME=          # watchdog | reboot | stopped | timeout | poweroff | killed
 # shellcheck disable=SC2034
 EG_SEEN_AT=0         # host cs when eg_await last saw its marker
 EG_BOOTS=()          # "pidfile exitfile wrapperpid" of every boot started
+EG_HELPERS=()        # pids of host-side helpers (servers) to end with the VMs
 
 # ---- time ----
 
@@ -254,7 +263,7 @@ eg_boot() {
 	EG_BOOT_NET=$EG_NET EG_BOOT_REBOOTS=$EG_REBOOTS EG_SSH_PORT=
 
 	local args=(
-		"$EG_QEMU" -accel tcg -m 256 -smp 1 -nodefaults -display none
+		"$EG_QEMU" -accel tcg -m "$EG_MEM" -smp 1 -nodefaults -display none
 		"${boot_args[@]}"
 		-serial "file:$EG_CONSOLE"
 		-drive "file=$EG_WORK/state.img,format=raw,if=virtio"
@@ -265,15 +274,17 @@ eg_boot() {
 	if [ "$EG_REBOOTS" != 1 ]; then
 		args+=(-no-reboot)
 	fi
-	if [ "$EG_NET" = 1 ]; then
-		# restrict=on: the guest reaches nothing but its forwarded
-		# port. Host port 0: the kernel picks a free one when QEMU
-		# binds, eg_ssh_port reads it back. No option ROM: the kernel
-		# is booted directly.
-		args+=(
-			-netdev "user,id=n0,restrict=on,hostfwd=tcp:127.0.0.1:0-:22"
-			-device "virtio-net-pci,netdev=n0,romfile="
-		)
+	if [ "$EG_NET" = 1 ] || [ -n "${EG_FETCH_PORT:-}" ]; then
+		# restrict=on: the guest reaches nothing but its forwards.
+		# Host port 0: the kernel picks a free one when QEMU binds,
+		# eg_ssh_port reads it back. A guestfwd's cmd: runs once per
+		# guest connection, its stdio the connection. No option ROM:
+		# the kernel is booted directly.
+		local netdev=user,id=n0,restrict=on
+		[ "$EG_NET" != 1 ] || netdev+=,hostfwd=tcp:127.0.0.1:0-:22
+		[ -z "${EG_FETCH_PORT:-}" ] ||
+			netdev+=",guestfwd=tcp:10.0.2.100:80-cmd:/bin/sh -c 'exec busybox nc 127.0.0.1 $EG_FETCH_PORT 2>/dev/null'"
+		args+=(-netdev "$netdev" -device "virtio-net-pci,netdev=n0,romfile=")
 	else
 		args+=(-net none)
 	fi
@@ -303,6 +314,7 @@ eg_boot() {
 	EG_BOOTS+=("$EG_PIDF $EG_EXITF $!")
 	local opts=
 	[ "$EG_NET" != 1 ] || opts="$opts, networked"
+	[ -z "${EG_FETCH_PORT:-}" ] || opts="$opts, 10.0.2.100:80 -> 127.0.0.1:$EG_FETCH_PORT"
 	[ "$EG_REBOOTS" != 1 ] || opts="$opts, resets restart the guest"
 	if [ -n "${EG_DISK:-}" ]; then
 		eg_note "boot$sfx: started, outer timeout $limit s$opts; disk: ${EG_DISK#"$EG_TOP"/}"
@@ -391,6 +403,11 @@ eg_kill_all() {
 		wait "$wpid" 2>/dev/null
 	done
 	EG_BOOTS=()
+	for wpid in "${EG_HELPERS[@]}"; do
+		kill -TERM "$wpid" 2>/dev/null
+		wait "$wpid" 2>/dev/null
+	done
+	EG_HELPERS=()
 }
 
 # ---- the console log ----
