@@ -25,6 +25,7 @@
 #include "bootsel.h"
 #include "fetch_logic.h"
 #include "http.h"
+#include "kexec.h"
 #include "manifest.h"
 #include "netlink.h"
 #include "record.h"
@@ -84,6 +85,7 @@ static struct {
 	char slot[EG_SLOT_DIR_MAX];
 	char state[EG_SLOT_FILE_MAX];
 	int entry;                  /* the GRUB entry whose slot it is, or -1 */
+	bool kexec;                 /* recover=kexec: into /run, then kexec */
 	int64_t deadline, timeout_ms;
 	char key[EG_PUBKEY_MAX];
 	size_t keylen;
@@ -556,6 +558,10 @@ static int commit_locked(void)
 		r = eg_fs_checkpoint(f.slot);
 	if (r)
 		return fail(FO_SYS, "unable to sync %s: %s", f.slot, strerror(-r));
+	if (f.kexec) {
+		say("fetch: %s written and verified; kexec next", f.slot);
+		return FO_OK;
+	}
 	if (f.entry < 0) {
 		say("fetch: %s written and verified; it is not one of GRUB's slots: nothing "
 		    "selected", f.slot);
@@ -740,6 +746,16 @@ static int prepare(const char *cmdline)
 		if (why)
 			return fail(FO_REFUSED, "%s: %s", f.c->fetch_key, why);
 	}
+	f.kexec = strcmp(f.c->recover, "kexec") == 0;
+	if (f.kexec) {
+		/* memory, not a slot: nothing on the disks changes */
+		if (mkdir(eg_run_path(NULL), 0755) != 0 && errno != EEXIST)
+			return fail(FO_SYS, "unable to create %s: %s", eg_run_path(NULL),
+				    strerror(errno));
+		snprintf(f.slot, sizeof f.slot, "%s", eg_run_path("kexec"));
+		f.entry = -1;
+		goto made;
+	}
 	got = mount_boot();
 	if (got != FO_OK)
 		return (int)got;
@@ -760,6 +776,7 @@ static int prepare(const char *cmdline)
 		return fail(FO_REFUSED, "fetch_slot=%s is GRUB's %s slot, in the fallback chain: "
 			    "the fetch writes the trial slot or a directory of its own", f.slot,
 			    eg_entry_name[f.entry]);
+made:
 	if (mkdir(f.slot, 0755) != 0 && errno != EEXIST)
 		return fail(FO_SYS, "unable to create the slot %s: %s", f.slot, strerror(errno));
 	if (stat(f.slot, &st) != 0 || !S_ISDIR(st.st_mode))
@@ -895,6 +912,36 @@ static int run(const char *cmdline, char *reason, size_t rsize)
 	return EG_EXIT_OK;
 }
 
+/* recover=kexec: the verified kernel and initrd in f.slot, booted now with
+ * the running command line (eg_kexec_cmdline).  Returns only on failure:
+ * EG_EXIT_SYS, reason set; the caller reboots. */
+static int kexec(const char *cmdline, char *reason, size_t rsize)
+{
+	static char next[EG_KEXEC_CMDLINE_MAX];
+	char kernel[EG_SLOT_FILE_MAX], initrd[EG_SLOT_FILE_MAX], why[EG_MSG_MAX];
+	const char *bad = eg_kexec_cmdline(cmdline, next, sizeof next);
+
+	if (bad) {
+		snprintf(reason, rsize, "kexec: %.150s", bad);
+		eg_log(EG_ERR, "fetch: %s", reason);
+		return EG_EXIT_FAIL;
+	}
+	snprintf(kernel, sizeof kernel, "%s/%s", f.slot, dest_file[EG_DEST_KERNEL]);
+	snprintf(initrd, sizeof initrd, "%s/%s", f.slot, dest_file[EG_DEST_INITRD]);
+	if (eg_kexec_load(kernel, initrd, next, why, sizeof why) != 0) {
+		snprintf(reason, rsize, "kexec: %.180s", why);
+		eg_log(EG_ERR, "fetch: %s", reason);
+		return EG_EXIT_SYS;
+	}
+	say("fetch: kexec loaded %s and %s; booting it with: %s", kernel, initrd, next);
+	eg_record_append(f.c->record, "reboot", "initramfs", "fetch: kexec into the verified bundle");
+	eg_log(EG_INFO, "fetch: booting the fetched kernel (kexec)");
+	eg_kexec_exec(why, sizeof why);
+	snprintf(reason, rsize, "kexec: %.180s", why);
+	eg_log(EG_ERR, "fetch: %s", reason);
+	return EG_EXIT_SYS;
+}
+
 int eg_cmd_fetch(const struct eg_opts *o, bool reboot, enum eg_fetch_when when)
 {
 	static struct eg_conf c;
@@ -918,8 +965,8 @@ int eg_cmd_fetch(const struct eg_opts *o, bool reboot, enum eg_fetch_when when)
 	}
 	rc = run(cmdline, reason, sizeof reason);
 	umount_boot();
-	/* where a kexec mode (earlyguard.recover=kexec, kexec_file_load of
-	 * the verified slot instead of a reboot) would go: not implemented */
+	if (rc == EG_EXIT_OK && f.kexec && reboot)
+		rc = kexec(cmdline, reason, sizeof reason);
 	if (!reboot)
 		return rc;
 	eg_record_append(c.record, "reboot", "initramfs", reason);

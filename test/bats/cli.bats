@@ -271,11 +271,13 @@ eg() {
 # grubenv), which took it to 69 KiB; 128 KiB since the recovery fetch
 # (issue 6), which took it from 78 to about 122 KiB: BearSSL's SHA-256,
 # ECDSA P-256 and PEM (17 KiB), the HTTP parser (9 KiB), the fetch (11 KiB),
-# the manifest parser and the signature wrappers (6 KiB).  What an
+# the manifest parser and the signature wrappers (6 KiB); 144 KiB since the
+# fetch runs from the initramfs (the boot partition's mount, --auto, the
+# kexec mode, the nearest-key suggestion: 3 KiB), at 129 KiB.  What an
 # initramfs pays is the compressed size, which `make bench` prints.
-@test "the shipped binary (static klibc, stripped) is at most 128 KiB" {
+@test "the shipped binary (static klibc, stripped) is at most 144 KiB" {
 	bin="$BATS_TEST_DIRNAME/../../build/earlyguard"
 	[ -x "$bin" ] || skip "$bin missing: run make"
 	size=$(stat -c %s "$bin")
-	[ "$size" -le 131072 ] || fail "build/earlyguard is $size bytes, over 128 KiB"
+	[ "$size" -le 147456 ] || fail "build/earlyguard is $size bytes, over 144 KiB"
 }

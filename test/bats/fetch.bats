@@ -365,3 +365,28 @@ fetch_auto() {
 	run cat "$LOG"
 	assert_output ""
 }
+
+@test "fetch: recover=kexec: into the run directory, no slot, no grubenv; then kexec" {
+	server
+	echo "recover=kexec" >>"$CONF"
+	# the test build never loads a kernel: it opens both files, and
+	# exec logs and exits 0 in place of the kexec reboot
+	run timeout 90 ip netns exec "$NS" "$EG" -c "$CONF" --cmdline "$CMDLINE" fetch
+	assert_success
+	assert_line "fetch: $EARLYGUARD_RUN/kexec written and verified; kexec next"
+	assert_line "fetch: kexec loaded $EARLYGUARD_RUN/kexec/vmlinuz and $EARLYGUARD_RUN/kexec/initrd.img; booting it with: root=/dev/vda earlyguard.net=eg0:10.0.2.15/24 earlyguard.server=10.0.2.2:8080 quiet earlyguard.recover=retry"
+	cmp "$F/src/vmlinuz-6.1" "$EARLYGUARD_RUN/kexec/vmlinuz" || fail "kexec/vmlinuz differs"
+	cmp "$F/src/initrd.img-6.1" "$EARLYGUARD_RUN/kexec/initrd.img" || fail "kexec/initrd.img differs"
+	assert_untouched
+}
+
+@test "fetch: recover=kexec: a refused kexec_file_load reboots with the reason" {
+	server
+	echo "recover=kexec" >>"$CONF"
+	EARLYGUARD_TEST_KEXEC_ERRNO=1 run timeout 90 ip netns exec "$NS" env \
+		EARLYGUARD_TEST_KEXEC_ERRNO=1 "$EG" -c "$CONF" --cmdline "$CMDLINE" fetch
+	assert_output --partial "earlyguard: fetch: kexec: "
+	assert_output --partial "lockdown"
+	assert_output --regexp "reboot.*kexec: "
+	assert_untouched
+}
