@@ -457,9 +457,12 @@ earlyguard init"
 	rt 'root=/dev/vdx-missing; run_emergencyhook; echo "returned $?"'
 	refute_output --partial returned
 	run cat "$CALLS"
-	assert_output "earlyguard rescue mkinitcpio: root device /dev/vdx-missing not found (rootdelay= sets the wait, 10 s by default)"
+	assert_output "earlyguard fetch --auto=noroot
+earlyguard rescue mkinitcpio: root device /dev/vdx-missing not found (rootdelay= sets the wait, 10 s by default)"
+	# both on the console, as /init gives its shell
 	run cat "$EARLYGUARD_CONSOLE"
-	assert_output "fake earlyguard rescue talking"
+	assert_output "fake earlyguard fetch talking
+fake earlyguard rescue talking"
 }
 
 @test "run_emergencyhook: fsck repaired root and asked for a reboot: /init reboots, no rescue" {
