@@ -37,6 +37,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -623,12 +624,18 @@ static void state_write(unsigned long n)
 
 /* ---- setup ---- */
 
+/* The initramfs guard's deadline, while a guard in the initramfs stage is
+ * running; 0 otherwise (the rootfs, where the state file may be left
+ * from an earlier stage, and a fetch run by hand has no such bound). */
 static int64_t guard_deadline(void)
 {
 	char state[2048], v[32];
-	uint64_t at;
+	uint64_t at, pid;
 
 	if (eg_read_file(eg_run_path("state"), state, sizeof state, NULL) <= 0 ||
+	    !eg_state_get(state, "stage", v, sizeof v) || strcmp(v, "initramfs") != 0 ||
+	    !eg_state_get(state, "pid", v, sizeof v) || !eg_parse_u64(v, &pid) ||
+	    pid == 0 || pid > INT32_MAX || kill((pid_t)pid, 0) != 0 ||
 	    !eg_state_get(state, "deadline_at_ms", v, sizeof v) || !eg_parse_u64(v, &at) ||
 	    at > INT64_MAX)
 		return 0;

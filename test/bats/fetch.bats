@@ -266,6 +266,35 @@ GET /initrd.img-6.1 HTTP/1.1"
 	assert_output "failures=1"
 }
 
+# guard_state STAGE PID IN_S: an initramfs guard's state file whose
+# deadline is IN_S seconds from now (CLOCK_BOOTTIME, as the guard writes it)
+guard_state() {
+	local up
+	read -r up _ </proc/uptime
+	printf 'pid=%s\nstage=%s\ndeadline_at_ms=%d\n' "$2" "$1" \
+		"$((10#${up/./} * 10 + $3 * 1000))" >"$EARLYGUARD_RUN/state"
+}
+
+@test "fetch: a running initramfs guard's deadline comes first (less 15 s); a stale state is ignored" {
+	sed -i 's/^fetch_deadline=.*/fetch_deadline=12s/' "$CONF"
+	# a guard (this shell) at 20 s: the fetch must end by 5 s
+	guard_state initramfs $$ 20
+	fetch
+	assert_failure 99
+	echo "# guard deadline in 20s: exit 99 after ${ELAPSED}ms" >&3
+	[ "$ELAPSED" -le 7000 ] || fail "exit 99 after ${ELAPSED}ms, the guard's deadline less 15 s was 5 s"
+	# the state of a rootfs, or of a guard that is gone: fetch_deadline
+	guard_state rootfs $$ 20
+	fetch
+	assert_failure 99
+	[ "$ELAPSED" -ge 10000 ] || fail "exit 99 after ${ELAPSED}ms: a rootfs state clipped the 12 s deadline"
+	rm -f "$SLOTS/trial/fetch.state"
+	guard_state initramfs 999999 20
+	fetch
+	assert_failure 99
+	[ "$ELAPSED" -ge 10000 ] || fail "exit 99 after ${ELAPSED}ms: a dead guard's state clipped the 12 s deadline"
+}
+
 @test "fetch: earlier failed boots make this boot wait first; success resets the count" {
 	sed -i 's/^fetch_deadline=.*/fetch_deadline=10s/' "$CONF"
 	echo "failures=3" >"$SLOTS/trial/fetch.state"
