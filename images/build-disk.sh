@@ -18,6 +18,9 @@
 #                             vmlinuz, initrd.img (initramfs.img + the test
 #                             overlay), slot.env (eg_slot_args)
 #   partition 2 (root)  rootfs.img, as it is
+#   partition 3         empty, as big as rootfs.img: where the known-good
+#                       fetch writes a bundle's rootfs (fetch_rootfs=/dev/vda3,
+#                       test/qemu/M30)
 #
 # No root, no loop devices, no mount: mkfs.ext4 -d on a separate image,
 # sfdisk on the file, dd into place.
@@ -163,7 +166,8 @@ boot_sectors=$((boot_mib * 2048))
 root_start=$((boot_start + boot_sectors))
 root_sectors=$((root_mib * 2048))
 disk=$tmp/disk.img
-truncate -s "$(((1 + boot_mib + root_mib) * 1048576))" "$disk"
+recov_start=$((root_start + root_sectors))
+truncate -s "$(((1 + boot_mib + 2 * root_mib) * 1048576))" "$disk"
 sfdisk --no-reread --no-tell-kernel -q "$disk" >"$tmp/sfdisk.log" 2>&1 <<EOF ||
 label: dos
 label-id: 0x65617267
@@ -171,6 +175,7 @@ unit: sectors
 
 start=$boot_start, size=$boot_sectors, type=83, bootable
 start=$root_start, size=$root_sectors, type=83
+start=$recov_start, size=$root_sectors, type=83
 EOF
 	die "sfdisk failed: $(head -n 5 "$tmp/sfdisk.log")"
 
@@ -181,6 +186,6 @@ dd if="$tmp/boot.part" of="$disk" bs=1M seek=1 conv=notrunc,sparse status=none
 dd if="$outdir/rootfs.img" of="$disk" bs=1M seek=$((1 + boot_mib)) conv=notrunc,sparse status=none
 
 mv -f "$disk" "$outdir/disk.img"
-printf '%s/%-18s %10d bytes (boot %d MiB, root %d MiB, core.img %d bytes, GRUB from %s)\n' \
+printf '%s/%-18s %10d bytes (boot %d MiB, root and recovery root %d MiB each, core.img %d bytes, GRUB from %s)\n' \
 	"$outdir" disk.img "$(stat -c %s "$outdir/disk.img")" "$boot_mib" "$root_mib" "$core_size" "$moddir"
 printf '%s: %d s\n' "$prog" "$((SECONDS - start))"

@@ -74,6 +74,9 @@ const struct eg_keydef eg_keys[EG_K_COUNT] = {
 	 * read-write on boot_dir in the initramfs, unless it is mounted */
 	[EG_K_BOOT_DEV] = {"boot_dev", EG_T_RECORD, 0, 0, ""},
 	[EG_K_BOOT_DIR] = {"boot_dir", EG_T_PATH, 0, 0, "/boot"},
+	/* the partition (or file) a bundle's rootfs artifact is written to;
+	 * the fetched slot then boots with root= it */
+	[EG_K_FETCH_ROOTFS] = {"fetch_rootfs", EG_T_RECORD, 0, 0, ""},
 };
 
 /* Where each key lives in struct eg_conf. */
@@ -109,6 +112,7 @@ static const struct {
 	[EG_K_FETCH_RETRY_MAX] = FIELD(fetch_retry_max_s),
 	[EG_K_BOOT_DEV] = FIELD(boot_dev),
 	[EG_K_BOOT_DIR] = FIELD(boot_dir),
+	[EG_K_FETCH_ROOTFS] = FIELD(fetch_rootfs),
 };
 #undef FIELD
 

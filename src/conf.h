@@ -50,6 +50,7 @@ enum eg_key {
 	EG_K_FETCH_RETRY_MAX,
 	EG_K_BOOT_DEV,
 	EG_K_BOOT_DIR,
+	EG_K_FETCH_ROOTFS,
 	EG_K_COUNT
 };
 
@@ -93,6 +94,7 @@ struct eg_conf {
 	char fetch_slot[EG_PATH_MAX]; /* where the fetch writes, "" for grub_slots/trial */
 	char boot_dev[EG_PATH_MAX];   /* the boot partition, "" (none), /dev/..., PARTLABEL= */
 	char boot_dir[EG_PATH_MAX];   /* where the fetch mounts it */
+	char fetch_rootfs[EG_PATH_MAX]; /* where a rootfs artifact goes, "" for none */
 	uint32_t timeout_s, deadline_s, rescue_s, panic_s, rootwait_s;
 	uint32_t handoff_s, confirm_s, checkin_s, checkin_grace_s, shutdown_s;
 	uint32_t net_carrier_s;

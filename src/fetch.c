@@ -41,9 +41,15 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
+#include <sys/statfs.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#ifndef BLKGETSIZE64 /* <linux/fs.h>, which klibc's <sys/mount.h> clashes with */
+#define BLKGETSIZE64 _IOR(0x12, 114, size_t)
+#endif
 
 /* What a step came to. */
 enum outcome {
@@ -70,7 +76,8 @@ static const char *const dest_file[EG_DEST_COUNT] = {"vmlinuz", "initrd.img", NU
 struct sink {
 	char *mem;         /* memory when not NULL */
 	size_t cap, len;
-	int fd;            /* file: SLOT/<file>.part */
+	int fd;            /* file: SLOT/<file>.part, or fetch_rootfs */
+	bool dev;          /* fd is fetch_rootfs, written in place */
 	struct eg_sha256 h; /* of the bytes in the file */
 	int64_t have;      /* bytes in the file (and in h) */
 	const char *label; /* for the progress line */
@@ -100,6 +107,8 @@ static struct {
 	int64_t done_before;        /* bytes of the artifacts before it */
 	struct sink part[EG_MANIFEST_ARTIFACTS];
 	char part_path[EG_MANIFEST_ARTIFACTS][EG_SLOT_FILE_MAX];
+	bool part_dev[EG_MANIFEST_ARTIFACTS]; /* written in place: fetch_rootfs */
+	const char *cmdline;        /* this boot's, for the slot's arguments */
 	struct eg_progress prog;
 	int64_t received;           /* body bytes of artifacts received, this run */
 	bool flowed;                /* body bytes came in this attempt */
@@ -232,7 +241,7 @@ static int sink_start(struct sink *s, int64_t start)
 	if (start == s->have)
 		return FO_OK;
 	/* a 200 to a Range: the artifact from its start again (start is 0) */
-	if (ftruncate(s->fd, 0) != 0 || lseek(s->fd, 0, SEEK_SET) != 0)
+	if ((!s->dev && ftruncate(s->fd, 0) != 0) || lseek(s->fd, 0, SEEK_SET) != 0)
 		return fail(FO_SYS, "unable to truncate the partial %s: %s", s->label, strerror(errno));
 	eg_sha256_init(&s->h);
 	s->have = 0;
@@ -416,10 +425,9 @@ static int get_manifest(void)
 	for (size_t i = 0; i < f.m.count; i++) {
 		const struct eg_artifact *a = &f.m.art[i];
 
-		if (a->dest == EG_DEST_ROOTFS)
-			return fail(FO_REFUSED, "manifest line %u: %s is a rootfs, and earlyguard "
-				    "fetch writes a kernel and an initramfs only (a rootfs "
-				    "destination is not implemented)", a->line, a->name);
+		if (a->dest == EG_DEST_ROOTFS && f.c->fetch_rootfs[0] == '\0')
+			return fail(FO_REFUSED, "manifest line %u: %s is a rootfs: set fetch_rootfs= "
+				    "to the partition it is written to", a->line, a->name);
 		if (f.total > INT64_MAX - a->size)
 			return fail(FO_REFUSED, "manifest: the artifacts are too big together");
 		f.total += a->size;
@@ -445,24 +453,103 @@ static void close_parts(bool remove)
 		if (f.part[i].fd >= 0)
 			close(f.part[i].fd);
 		f.part[i].fd = -1;
-		if (remove && f.part_path[i][0] && unlink(f.part_path[i]) != 0 && errno != ENOENT)
+		if (remove && !f.part_dev[i] && f.part_path[i][0] && unlink(f.part_path[i]) != 0 &&
+		    errno != ENOENT)
 			eg_log_sys(EG_WARN, "remove", f.part_path[i], errno);
 		f.part_path[i][0] = '\0';
+		f.part_dev[i] = false;
 	}
+}
+
+static int unselect(void);
+
+/* fetch_rootfs, for artifact i: opened to be written in place, after
+ * anything that would boot it is unselected; big enough. */
+static int open_rootfs(size_t i, int64_t size)
+{
+	struct sink *s = &f.part[i];
+	struct stat st;
+	uint64_t bytes = 0;
+	int err, r;
+
+	err = eg_record_resolve(f.c->fetch_rootfs, f.part_path[i], sizeof f.part_path[i]);
+	if (err && err != -EACCES)
+		return fail(FO_REFUSED, "fetch_rootfs=%s: %s", f.c->fetch_rootfs, strerror(-err));
+	/* the slot's arguments may name it already: never boot it half written */
+	r = unselect();
+	if (r)
+		return r;
+	s->fd = open(f.part_path[i], O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (s->fd < 0)
+		return fail(FO_SYS, "unable to open fetch_rootfs %s: %s", f.part_path[i],
+			    strerror(errno));
+	s->dev = f.part_dev[i] = true;
+	if (fstat(s->fd, &st) != 0)
+		return fail(FO_SYS, "unable to stat %s: %s", f.part_path[i], strerror(errno));
+	if (S_ISBLK(st.st_mode)) {
+		if (ioctl(s->fd, BLKGETSIZE64, &bytes) != 0)
+			return fail(FO_SYS, "unable to read the size of %s: %s", f.part_path[i],
+				    strerror(errno));
+		if (bytes < (uint64_t)size) {
+			char have[EG_FMT_BYTES], need[EG_FMT_BYTES];
+
+			eg_fmt_bytes(have, sizeof have, (int64_t)bytes);
+			eg_fmt_bytes(need, sizeof need, size);
+			return fail(FO_REFUSED, "fetch_rootfs %s holds %s; the rootfs is %s",
+				    f.part_path[i], have, need);
+		}
+	} else if (!S_ISREG(st.st_mode) || ftruncate(s->fd, 0) != 0) {
+		return fail(FO_REFUSED, "fetch_rootfs %s is neither a block device nor a file",
+			    f.part_path[i]);
+	}
+	return FO_OK;
+}
+
+/* Room for the slot's new files beside the old ones (a rename replaces
+ * them only at the end). */
+static int room(void)
+{
+	struct statfs sf;
+	int64_t need = 0, avail;
+	char have[EG_FMT_BYTES], want[EG_FMT_BYTES];
+
+	for (size_t i = 0; i < f.m.count; i++)
+		if (f.m.art[i].dest != EG_DEST_ROOTFS)
+			need += f.m.art[i].size;
+	if (statfs(f.slot, &sf) != 0)
+		return fail(FO_SYS, "unable to statfs %s: %s", f.slot, strerror(errno));
+	avail = (int64_t)sf.f_bavail * (int64_t)sf.f_bsize;
+	if (avail >= need)
+		return FO_OK;
+	eg_fmt_bytes(have, sizeof have, avail);
+	eg_fmt_bytes(want, sizeof want, need);
+	return fail(FO_REFUSED, "%s has %s free; the kernel and the initrd need %s", f.slot, have,
+		    want);
 }
 
 /* Open the .part files, empty: nothing of an earlier boot is resumed. */
 static int open_parts(void)
 {
+	int r = room();
+
+	if (r)
+		return r;
 	for (size_t i = 0; i < f.m.count; i++) {
 		const struct eg_artifact *a = &f.m.art[i];
 		struct sink *s = &f.part[i];
 
-		snprintf(f.part_path[i], sizeof f.part_path[i], "%s/%s.part", f.slot,
-			 dest_file[a->dest]);
 		memset(s, 0, sizeof *s);
+		s->fd = -1;
 		s->label = a->name;
 		eg_sha256_init(&s->h);
+		if (a->dest == EG_DEST_ROOTFS) {
+			r = open_rootfs(i, a->size);
+			if (r)
+				return r;
+			continue;
+		}
+		snprintf(f.part_path[i], sizeof f.part_path[i], "%s/%s.part", f.slot,
+			 dest_file[a->dest]);
 		s->fd = open(f.part_path[i], O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,
 			     0644);
 		if (s->fd < 0)
@@ -514,34 +601,88 @@ static int save_env(void)
 	return r ? fail(FO_SYS, "unable to write %s: %s", f.c->grubenv, strerror(-r)) : FO_OK;
 }
 
+/* The slot must not be the next boot while it is mixed: a one-shot
+ * eg_trial that names it is cleared.  The grubenv lock is held. */
+static int unselect_locked(void)
+{
+	struct eg_grubsel sel;
+	int r;
+
+	if (f.entry < 0)
+		return FO_OK;
+	r = eg_grubenv_load(f.c->grubenv, &genv);
+	if (r < 0 && r != -ENOENT)
+		return fail(FO_SYS, "unable to read %s: %s", f.c->grubenv, strerror(-r));
+	if (r > 0)
+		eg_log(EG_WARN, "fetch: %s is corrupt: %s; writing a fresh block",
+		       f.c->grubenv, genv.err);
+	eg_grubsel_read(&genv, &sel);
+	if (sel.trial != f.entry)
+		return FO_OK;
+	eg_grubenv_unset(&genv, "eg_trial");
+	r = save_env();
+	if (r)
+		return r;
+	say("fetch: eg_trial=%s cleared while the slot is replaced", eg_entry_name[f.entry]);
+	return FO_OK;
+}
+
+static int unselect(void)
+{
+	int lock = -1, r;
+
+	if (f.entry >= 0 && (lock = eg_grub_lock("fetch", f.c->grubenv)) < 0)
+		return fail(FO_SYS, "the grubenv lock was not had");
+	r = unselect_locked();
+	if (lock >= 0)
+		close(lock);
+	return r;
+}
+
+/* SLOT/slot.env: the arguments GRUB boots the slot with.  Without a
+ * rootfs artifact there is none (GRUB's eg_args apply, the manifest has
+ * none); with one, this boot's command line with root= the rootfs
+ * (eg_next_cmdline). */
+static int slot_env(void)
+{
+	static struct eg_grubenv se;
+	static char args[EG_KEXEC_CMDLINE_MAX];
+	char path[EG_SLOT_FILE_MAX];
+	const char *why;
+	int r;
+
+	snprintf(path, sizeof path, "%s/slot.env", f.slot);
+	if (!eg_manifest_find(&f.m, EG_DEST_ROOTFS)) {
+		if (unlink(path) != 0 && errno != ENOENT)
+			return fail(FO_SYS, "unable to remove %s: %s", path, strerror(errno));
+		return FO_OK;
+	}
+	why = eg_next_cmdline(f.cmdline, f.c->fetch_rootfs, args, sizeof args);
+	eg_grubenv_init(&se, EG_GRUBENV_SIZE);
+	if (!why)
+		why = eg_grubenv_set(&se, "eg_slot_args", args);
+	if (why)
+		return fail(FO_REFUSED, "the slot's arguments: %s", why);
+	r = eg_grubenv_save(path, &se);
+	if (r)
+		return fail(FO_SYS, "unable to write %s: %s", path, strerror(-r));
+	say("fetch: %s: eg_slot_args=%s", path, args);
+	return FO_OK;
+}
+
 static int commit_locked(void)
 {
 	char path[EG_SLOT_FILE_MAX];
-	struct eg_grubsel sel;
 	const char *why;
-	int r = 0;
+	int r = unselect_locked();
 
-	if (f.entry >= 0) {
-		r = eg_grubenv_load(f.c->grubenv, &genv);
-		if (r < 0 && r != -ENOENT)
-			return fail(FO_SYS, "unable to read %s: %s", f.c->grubenv, strerror(-r));
-		if (r > 0)
-			eg_log(EG_WARN, "fetch: %s is corrupt: %s; writing a fresh block",
-			       f.c->grubenv, genv.err);
-		eg_grubsel_read(&genv, &sel);
-		/* the slot is about to be mixed: it must not be the next boot */
-		if (sel.trial == f.entry) {
-			eg_grubenv_unset(&genv, "eg_trial");
-			r = save_env();
-			if (r)
-				return r;
-			say("fetch: eg_trial=%s cleared while the slot is replaced",
-			    eg_entry_name[f.entry]);
-		}
-	}
+	if (r)
+		return r;
 	for (size_t i = 0; i < f.m.count; i++) {
 		close(f.part[i].fd);
 		f.part[i].fd = -1;
+		if (f.part_dev[i])
+			continue; /* written in place, synced and verified */
 		snprintf(path, sizeof path, "%s/%s", f.slot, dest_file[f.m.art[i].dest]);
 		if (rename(f.part_path[i], path) != 0)
 			return fail(FO_SYS, "unable to rename %s to %s: %s; the slot may be "
@@ -549,11 +690,13 @@ static int commit_locked(void)
 				    strerror(errno));
 		f.part_path[i][0] = '\0';
 	}
-	/* the old slot.env's arguments were for the old kernel: GRUB's
-	 * eg_args apply to a fetched one (the manifest carries none) */
+	/* the old slot.env's arguments were for the old kernel */
+	if (!f.kexec) {
+		r = slot_env();
+		if (r)
+			return r;
+	}
 	snprintf(path, sizeof path, "%s/slot.env", f.slot);
-	if (f.entry >= 0 && unlink(path) != 0 && errno != ENOENT)
-		return fail(FO_SYS, "unable to remove %s: %s", path, strerror(errno));
 	r = eg_sync_dir(path);
 	if (!r)
 		r = eg_fs_checkpoint(f.slot);
@@ -821,6 +964,7 @@ static int run(const char *cmdline, char *reason, size_t rsize)
 	f.deadline = eg_fetch_deadline(started, (int64_t)f.c->fetch_deadline_s * 1000,
 				       guard_deadline(), EG_FETCH_GUARD_MARGIN_MS);
 	f.timeout_ms = (int64_t)f.c->fetch_timeout_s * 1000;
+	f.cmdline = cmdline;
 	for (size_t i = 0; i < EG_MANIFEST_ARTIFACTS; i++)
 		f.part[i].fd = -1;
 	r = prepare(cmdline);
@@ -926,7 +1070,8 @@ static int kexec(const char *cmdline, char *reason, size_t rsize)
 {
 	static char next[EG_KEXEC_CMDLINE_MAX];
 	char kernel[EG_SLOT_FILE_MAX], initrd[EG_SLOT_FILE_MAX], why[EG_MSG_MAX];
-	const char *bad = eg_kexec_cmdline(cmdline, next, sizeof next);
+	const char *bad = eg_next_cmdline(cmdline, eg_manifest_find(&f.m, EG_DEST_ROOTFS) ?
+					  f.c->fetch_rootfs : NULL, next, sizeof next);
 
 	if (bad) {
 		snprintf(reason, rsize, "kexec: %.150s", bad);

@@ -47,19 +47,24 @@ static void cl_word(struct cl_out *o, const char *w, size_t n)
  * key followed by '=' (after the kernel's optional leading quote), as
  * earlyguard's own parser reads them: "earlyguard.recovery=x" and a bare
  * "earlyguard.entry" stay. */
-static bool cl_dropped(const char *w, size_t n)
+static bool cl_dropped(const char *w, size_t n, bool slot)
 {
 	static const char *const keys[] = {
 		"earlyguard.recover=",
 		"earlyguard.entry=",
 		"earlyguard.attempt=",
+		/* for a boot slot's arguments: GRUB adds its own BOOT_IMAGE=,
+		 * and the slot's root= is the one given */
+		"BOOT_IMAGE=",
+		"root=",
 	};
+	size_t count = slot ? 5 : 3;
 
 	if (n > 0 && *w == '"') {
 		w++;
 		n--;
 	}
-	for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+	for (size_t i = 0; i < count; i++) {
 		size_t k = strlen(keys[i]);
 		if (n >= k && memcmp(w, keys[i], k) == 0)
 			return true;
@@ -80,7 +85,12 @@ static bool cl_open_quote(const char *w, size_t n)
 
 const char *eg_kexec_cmdline(const char *current, char *out, size_t size)
 {
-	static const char retry[] = "earlyguard.recover=retry";
+	return eg_next_cmdline(current, NULL, out, size);
+}
+
+const char *eg_next_cmdline(const char *current, const char *root, char *out, size_t size)
+{
+	static char retry[EG_KEXEC_CMDLINE_MAX];
 	static char reason[64];
 	struct cl_out o = {out, size, 0, false};
 	const char *cur = current;
@@ -88,6 +98,10 @@ const char *eg_kexec_cmdline(const char *current, char *out, size_t size)
 	struct eg_word w;
 	int r;
 
+	if (root)
+		snprintf(retry, sizeof retry, "earlyguard.recover=retry root=%s", root);
+	else
+		snprintf(retry, sizeof retry, "earlyguard.recover=retry");
 	/* the kernel's limit, whatever the caller's buffer */
 	if (o.cap > EG_KEXEC_CMDLINE_MAX - 1)
 		o.cap = EG_KEXEC_CMDLINE_MAX - 1;
@@ -101,7 +115,7 @@ const char *eg_kexec_cmdline(const char *current, char *out, size_t size)
 		if (r == 0) {
 			/* a bare "--": the words after it are init's */
 			if (!retried)
-				cl_word(&o, retry, sizeof retry - 1);
+				cl_word(&o, retry, strlen(retry));
 			retried = init = true;
 			cl_word(&o, "--", 2);
 			cur += 2;
@@ -112,17 +126,17 @@ const char *eg_kexec_cmdline(const char *current, char *out, size_t size)
 		if (w.rawlen > 0 && w.raw[w.rawlen - 1] == '\n' && w.raw[w.rawlen] == '\0')
 			w.rawlen--;
 		if (!init) {
-			if (cl_dropped(w.raw, w.rawlen))
+			if (cl_dropped(w.raw, w.rawlen, root != NULL))
 				continue;
 			if (!retried && cl_open_quote(w.raw, w.rawlen)) {
-				cl_word(&o, retry, sizeof retry - 1);
+				cl_word(&o, retry, strlen(retry));
 				retried = true;
 			}
 		}
 		cl_word(&o, w.raw, w.rawlen);
 	}
 	if (!retried)
-		cl_word(&o, retry, sizeof retry - 1);
+		cl_word(&o, retry, strlen(retry));
 	if (o.over) {
 		if (size > 0)
 			out[0] = '\0';

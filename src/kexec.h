@@ -29,6 +29,12 @@
  * is always NUL-terminated (size > 0).  The reason is a static buffer. */
 const char *eg_kexec_cmdline(const char *current, char *out, size_t size);
 
+/* The same for a boot slot's arguments (eg_slot_args, which GRUB boots
+ * with in place of its own): also without BOOT_IMAGE= (GRUB adds its
+ * own) and root=, and "earlyguard.recover=retry root=ROOT" where the
+ * other goes.  root NULL: eg_kexec_cmdline. */
+const char *eg_next_cmdline(const char *current, const char *root, char *out, size_t size);
+
 /* Open kernel_path and initrd_path and load them with kexec_file_load(2)
  * and cmdline for the next eg_kexec_exec.  Returns 0, or -errno with a
  * reason in why[wsize] that names the file and says what to do.  The test

@@ -23,6 +23,10 @@ setup_file() {
 	head -c 1048576 /dev/urandom >"$d/src/initrd.img-6.1"
 	"$BATS_TEST_DIRNAME/../../images/make-bundle.sh" -k "$d/keys/earlyguard-bundle.key.pem" \
 		-o "$d/bundle" kernel="$d/src/vmlinuz-6.1" initrd="$d/src/initrd.img-6.1" >/dev/null
+	head -c 2097152 /dev/urandom >"$d/src/rootfs.img"
+	"$BATS_TEST_DIRNAME/../../images/make-bundle.sh" -k "$d/keys/earlyguard-bundle.key.pem" \
+		-o "$d/bundle-rootfs" kernel="$d/src/vmlinuz-6.1" initrd="$d/src/initrd.img-6.1" \
+		rootfs="$d/src/rootfs.img" >/dev/null
 }
 
 setup() {
@@ -73,10 +77,11 @@ teardown() {
 }
 
 # server [SWITCH...]: fetch-server.py on 10.0.2.2:8080 in the namespace,
-# serving the bundle; returns once it listens (5 s at most).
+# serving the bundle (BUNDLE, default $F/bundle); returns once it listens
+# (5 s at most).
 server() {
 	rm -f "$T/ready"
-	ip netns exec "$NS" python3 "$BATS_TEST_DIRNAME/fetch-server.py" --dir "$F/bundle" \
+	ip netns exec "$NS" python3 "$BATS_TEST_DIRNAME/fetch-server.py" --dir "${BUNDLE:-$F/bundle}" \
 		--addr 10.0.2.2 --port 8080 --log "$LOG" --ready "$T/ready" "$@" 2>"$T/server.err" &
 	SRV=$!
 	for _ in $(seq 100); do
@@ -418,4 +423,61 @@ fetch_auto() {
 	assert_output --partial "lockdown"
 	assert_output --regexp "reboot.*kexec: "
 	assert_untouched
+}
+
+@test "fetch: a rootfs artifact is written in place into fetch_rootfs; the slot boots with root= it" {
+	BUNDLE=$F/bundle-rootfs server
+	head -c 3000000 /dev/zero >"$T/rootfs-part"
+	echo "fetch_rootfs=$T/rootfs-part" >>"$CONF"
+	echo "BOOT_IMAGE=/boot/earlyguard/recovery/vmlinuz root=/dev/vda2 earlyguard.net=eg0:10.0.2.15/24 earlyguard.server=10.0.2.2:8080 quiet earlyguard.entry=recovery earlyguard.attempt=1 earlyguard.recover=fetch" >"$CMDLINE"
+	fetch
+	assert_success
+	assert_line "fetch: manifest verified (key $F/keys/earlyguard-bundle.pub.pem, 3 artifacts, 3.2 MiB)"
+	assert_line "fetch: $SLOTS/trial/slot.env: eg_slot_args=earlyguard.net=eg0:10.0.2.15/24 earlyguard.server=10.0.2.2:8080 quiet earlyguard.recover=retry root=$T/rootfs-part"
+	assert_line "fetch: trial slot written and verified; next boot: trial (one-shot)"
+	cmp "$F/src/rootfs.img" "$T/rootfs-part" || fail "the rootfs differs"
+	cmp "$F/src/vmlinuz-6.1" "$SLOTS/trial/vmlinuz" || fail "trial/vmlinuz differs"
+	run "$EG" grubenv -f "$SLOTS/trial/slot.env" get eg_slot_args
+	assert_output "earlyguard.net=eg0:10.0.2.15/24 earlyguard.server=10.0.2.2:8080 quiet earlyguard.recover=retry root=$T/rootfs-part"
+	run "$EG" grubenv -f "$ENV" get eg_trial
+	assert_output trial
+}
+
+@test "fetch: a rootfs artifact without fetch_rootfs is refused before any artifact" {
+	BUNDLE=$F/bundle-rootfs server
+	fetch
+	assert_failure 1
+	assert_output --partial "manifest line 4: rootfs.img is a rootfs: set fetch_rootfs= to the partition it is written to"
+	assert_untouched
+}
+
+@test "fetch: a tampered rootfs: refused; the trial scheduled before is unselected before the rootfs is written" {
+	BUNDLE=$F/bundle-rootfs server --tamper rootfs.img
+	: >"$T/rootfs-part"
+	echo "fetch_rootfs=$T/rootfs-part" >>"$CONF"
+	"$EG" grubenv -f "$ENV" set eg_trial=trial >/dev/null
+	fetch
+	assert_failure 1
+	assert_output --partial "rootfs.img: SHA-256 "
+	assert_line "fetch: eg_trial=trial cleared while the slot is replaced"
+	run "$EG" grubenv -f "$ENV" get eg_trial
+	assert_failure
+	run cat "$SLOTS/trial/vmlinuz" "$SLOTS/trial/slot.env"
+	assert_output "kernel trial
+old args"
+}
+
+@test "fetch: a slot without room for the kernel and the initrd is refused before the download" {
+	mkdir -p "$T/small"
+	mount -t tmpfs -o size=512k tmpfs "$T/small" 2>/dev/null || skip "cannot mount a tmpfs here"
+	echo "fetch_slot=$T/small" >>"$CONF"
+	server
+	fetch
+	umount "$T/small"
+	assert_failure 1
+	assert_output --partial "earlyguard: fetch: $T/small has "
+	assert_output --partial "free; the kernel and the initrd need 1.2 MiB"
+	run cat "$LOG"
+	assert_output "GET /manifest HTTP/1.1
+GET /manifest.sig HTTP/1.1"
 }

@@ -26,8 +26,11 @@ EG_TRIAL=/boot/earlyguard/trial
 # eg_bundle DIR TAG [KEY]: a signed bundle in DIR (manifest, manifest.sig,
 # vmlinuz, bundle-initrd.img), signed with KEY (default: the images' fetch
 # key).  Sets EG_BUNDLE_SUM to "SHA256 of vmlinuz SHA256 of the initrd".
+# With EG_BUNDLE_ROOTFS=1 also a rootfs: the test rootfs.img with TAG in
+# /etc/egtest-bundle (its rcS prints "EG-TEST: known-good rootfs TAG").
 eg_bundle() {
 	local dir=$1 tag=$2 key=${3:-$EG_FETCH_KEYDIR/earlyguard-bundle.key.pem}
+	local rootfs=()
 	local hook=$EG_WORK/bundle-hook spec=$EG_WORK/bundle.spec initrd=$EG_WORK/bundle-initrd.img
 	[ -s "$key" ] || { eg_fail "${key#"$EG_TOP"/} missing: run make images"; return 1; }
 	printf '#!/bin/sh\necho "EG-TEST: known-good bundle %s" >/dev/console\n' "$tag" >"$hook"
@@ -37,8 +40,18 @@ eg_bundle() {
 	mv -f "$EG_WORK/initrd.img" "$initrd" || { eg_fail "cannot move the bundle's initrd"; return 1; }
 	# shellcheck disable=SC2034 # lib.sh's: the next plain boot assembles its own
 	EG_INITRD=
+	if [ "${EG_BUNDLE_ROOTFS:-0}" = 1 ]; then
+		printf '%s\n' "$tag" >"$EG_WORK/egtest-bundle"
+		if ! cp --sparse=always "$EG_ROOTFS" "$EG_WORK/bundle-rootfs.img" ||
+			! debugfs -w -R "write $EG_WORK/egtest-bundle /etc/egtest-bundle" \
+				"$EG_WORK/bundle-rootfs.img" >>"$EG_WORK/bundle.log" 2>&1; then
+			eg_fail "cannot make the bundle's rootfs"
+			return 1
+		fi
+		rootfs=(rootfs="$EG_WORK/bundle-rootfs.img")
+	fi
 	rm -rf "$dir"
-	"$EG_MKBUNDLE" -k "$key" -o "$dir" kernel="$EG_KERNEL" initrd="$initrd" \
+	"$EG_MKBUNDLE" -k "$key" -o "$dir" kernel="$EG_KERNEL" initrd="$initrd" "${rootfs[@]}" \
 		>>"$EG_WORK/bundle.log" 2>&1 ||
 		{ eg_fail "make-bundle.sh failed: $(tail -n 3 "$EG_WORK/bundle.log")"; return 1; }
 	EG_BUNDLE_SUM="$(sha256sum <"$EG_KERNEL" | cut -d' ' -f1) $(sha256sum <"$initrd" | cut -d' ' -f1)"

@@ -299,8 +299,39 @@ static void load(void)
 	rmdir(dir);
 }
 
+/* A boot slot's arguments: also without BOOT_IMAGE= and root=, with the
+ * given root last. */
+static void slot_args(void)
+{
+	static const struct {
+		const char *in, *want;
+	} t[] = {
+		{"BOOT_IMAGE=/boot/earlyguard/recovery/vmlinuz root=/dev/vda2 ro quiet "
+		 "earlyguard.recover=fetch earlyguard.entry=recovery earlyguard.attempt=1\n",
+		 "ro quiet earlyguard.recover=retry root=/dev/vda3"},
+		{"root=/dev/sda1 root=/dev/sda2 x", "x earlyguard.recover=retry root=/dev/vda3"},
+		{"rootfstype=ext4 rootwait rootdelay=5 root=LABEL=a",
+		 "rootfstype=ext4 rootwait rootdelay=5 earlyguard.recover=retry root=/dev/vda3"},
+		{"\"root=/dev/sda1\" a", "a earlyguard.recover=retry root=/dev/vda3"},
+		{"a -- root=/dev/sda1", "a earlyguard.recover=retry root=/dev/vda3 -- root=/dev/sda1"},
+		{"", "earlyguard.recover=retry root=/dev/vda3"},
+	};
+	char out[EG_KEXEC_CMDLINE_MAX];
+
+	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+		const char *why = eg_next_cmdline(t[i].in, "/dev/vda3", out, sizeof out);
+
+		CHECK(why == NULL, "slot args %zu: %s", i, why ? why : "ok");
+		CHECK_STR(out, t[i].want, "slot args %zu", i);
+	}
+	/* without a root: what eg_kexec_cmdline gives, BOOT_IMAGE= and root= kept */
+	eg_next_cmdline("BOOT_IMAGE=/k root=/dev/a earlyguard.entry=A", NULL, out, sizeof out);
+	CHECK_STR(out, "BOOT_IMAGE=/k root=/dev/a earlyguard.recover=retry", "no root: kexec's");
+}
+
 void test_kexec(void)
 {
+	slot_args();
 	cmdline_table();
 	cmdline_sizes();
 	load();
