@@ -161,12 +161,16 @@ install: $(B)/earlyguard
 		$(DESTDIR)$(PREFIX)/share/initramfs-tools/hooks/earlyguard
 	install -D -m 0755 hooks/initramfs-tools/scripts/init-top/earlyguard \
 		$(DESTDIR)$(PREFIX)/share/initramfs-tools/scripts/init-top/earlyguard
+	install -D -m 0755 hooks/initramfs-tools/scripts/local-top/earlyguard \
+		$(DESTDIR)$(PREFIX)/share/initramfs-tools/scripts/local-top/earlyguard
 	install -D -m 0755 hooks/initramfs-tools/scripts/panic/earlyguard \
 		$(DESTDIR)$(PREFIX)/share/initramfs-tools/scripts/panic/earlyguard
 	install -D -m 0755 modules/90earlyguard/module-setup.sh \
 		$(DESTDIR)$(LIBDIR)/dracut/modules.d/90earlyguard/module-setup.sh
 	install -D -m 0755 modules/90earlyguard/earlyguard-arm.sh \
 		$(DESTDIR)$(LIBDIR)/dracut/modules.d/90earlyguard/earlyguard-arm.sh
+	install -D -m 0755 modules/90earlyguard/earlyguard-fetch.sh \
+		$(DESTDIR)$(LIBDIR)/dracut/modules.d/90earlyguard/earlyguard-fetch.sh
 	install -D -m 0755 modules/90earlyguard/earlyguard-emergency.sh \
 		$(DESTDIR)$(LIBDIR)/dracut/modules.d/90earlyguard/earlyguard-emergency.sh
 	install -D -m 0644 hooks/mkinitcpio/install/earlyguard \

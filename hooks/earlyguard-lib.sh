@@ -8,6 +8,11 @@
 #
 # Boot side (inside the initramfs):
 #   eg_arm             run `earlyguard init` once; never aborts the boot
+#   eg_fetch_entry     `earlyguard fetch --auto=entry`: on GRUB's recovery
+#                      entry with recover=fetch and a server=, the
+#                      known-good bundle before the root is mounted (it
+#                      reboots, or kexecs, into it); otherwise nothing.
+#                      Never aborts the boot
 #   eg_rescue REASON   `earlyguard fetch --auto=noroot` (the known-good
 #                      bundle, when recover=fetch and a server= ask for
 #                      it), then `earlyguard rescue REASON`; does not return
@@ -74,6 +79,21 @@ eg_arm() {
 	return 0
 }
 
+# eg_fetch_entry: the recovery entry's fetch, at the generator's last hook
+# before the root is mounted (the network card's driver must be loaded by
+# then: udev, or the generator's module list).  `earlyguard fetch
+# --auto=entry` decides; it returns only when it does nothing (or could
+# not reboot), and the boot goes on.
+eg_fetch_entry() {
+	if [ ! -x "$EG_IMAGE_BIN" ]; then
+		eg_log "hook: $EG_IMAGE_BIN missing from the initramfs; no recovery fetch"
+		return 0
+	fi
+	"$EG_IMAGE_BIN" fetch --auto=entry ||
+		eg_log "hook: earlyguard fetch --auto=entry failed (exit $?); booting on"
+	return 0
+}
+
 # eg_rescue REASON...: what the generator's emergency shell becomes: the
 # known-good fetch when the configuration asks for one (recover=fetch and
 # a server=; it reboots into the fetched slot, or after its deadline),
@@ -136,8 +156,9 @@ eg_driver_modules() {
 	done
 }
 
-# eg_install_files: "SOURCE TARGET" lines: the binary, this library and the
-# configuration when there is one.  Fails when the binary is missing.
+# eg_install_files: "SOURCE TARGET" lines: the binary, this library, the
+# configuration when there is one, and the fetch_key public key when that
+# file exists.  Fails when the binary is missing.
 eg_install_files() {
 	if [ ! -f "$EARLYGUARD_BIN" ]; then
 		eg_build_log "build: $EARLYGUARD_BIN not found"
@@ -148,4 +169,9 @@ eg_install_files() {
 	if [ -f "$EARLYGUARD_CONF" ]; then
 		printf '%s %s\n' "$EARLYGUARD_CONF" "$EG_IMAGE_CONF"
 	fi
+	# the public key of the known-good fetch, where the fetch looks for it
+	key=$(eg_config_get fetch_key 2>/dev/null) || key=
+	case "$key" in
+	/*) [ ! -f "$key" ] || printf '%s %s\n' "$key" "$key" ;;
+	esac
 }

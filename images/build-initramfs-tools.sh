@@ -59,8 +59,9 @@ confdir() {
 	if [[ $2 == 1 ]]; then
 		# mkinitramfs copies only regular files from CONFDIR/scripts.
 		install -m 0755 "$adapter/hooks/earlyguard" "$d/hooks/earlyguard"
-		mkdir -p "$d/scripts/init-top" "$d/scripts/panic"
+		mkdir -p "$d/scripts/init-top" "$d/scripts/local-top" "$d/scripts/panic"
 		install -m 0755 "$adapter/scripts/init-top/earlyguard" "$d/scripts/init-top/earlyguard"
+		install -m 0755 "$adapter/scripts/local-top/earlyguard" "$d/scripts/local-top/earlyguard"
 		install -m 0755 "$adapter/scripts/panic/earlyguard" "$d/scripts/panic/earlyguard"
 	fi
 }

@@ -4,8 +4,9 @@
 # dracut module earlyguard (installed as
 # /usr/lib/dracut/modules.d/90earlyguard/): puts earlyguard, its
 # configuration, the shared library and the watchdog driver's modules in
-# the image; arms the watchdog at the first cmdline hook; replaces the
-# emergency shell with `earlyguard rescue`.  dracut sources this file and
+# the image; arms the watchdog at the first cmdline hook; runs the
+# recovery entry's known-good fetch at pre-mount; replaces the emergency
+# shell with `earlyguard rescue`.  dracut sources this file and
 # calls check, depends, installkernel and install with its own inst*,
 # instmods and inst_hook; all decisions are in earlyguard-lib.sh.
 # Tested with dracut's shell init (99base); see modules/README.md for a
@@ -59,6 +60,7 @@ install() {
 	done <<<"$files"
 	# shellcheck disable=SC2154 # moddir is set by dracut
 	inst_hook cmdline 00 "$moddir/earlyguard-arm.sh"
+	inst_hook pre-mount 00 "$moddir/earlyguard-fetch.sh"
 	inst_hook emergency 00 "$moddir/earlyguard-emergency.sh"
 	# a systemd initrd with rd.shell=0 runs only these before it halts
 	inst_hook shutdown-emergency 00 "$moddir/earlyguard-emergency.sh"

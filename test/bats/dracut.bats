@@ -52,6 +52,7 @@ run_fn() {
 inst_simple $EARLYGUARD_LIB /usr/lib/earlyguard/earlyguard-lib.sh
 inst_simple $EARLYGUARD_CONF /etc/earlyguard.conf
 inst_hook cmdline 00 $MODDIR/earlyguard-arm.sh
+inst_hook pre-mount 00 $MODDIR/earlyguard-fetch.sh
 inst_hook emergency 00 $MODDIR/earlyguard-emergency.sh
 inst_hook shutdown-emergency 00 $MODDIR/earlyguard-emergency.sh"
 }
@@ -63,7 +64,7 @@ inst_hook shutdown-emergency 00 $MODDIR/earlyguard-emergency.sh"
 	run grep -c '^inst_simple' "$REC"
 	assert_output 1
 	run grep -c '^inst_hook' "$REC"
-	assert_output 3
+	assert_output 4
 }
 
 @test "install: missing binary fails, says so, installs nothing" {

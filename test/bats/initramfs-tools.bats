@@ -35,6 +35,37 @@ run_hook() {
 	run sh -c '. "$1"; hook=$2; shift 2; . "$hook"' sh "$STUBS" "$HOOK" "$@"
 }
 
+@test "the fetch key: installed where fetch_key says, when the file exists" {
+	printf 'driver=none\nfetch_key=%s/fetch.pub.pem\n' "$BATS_TEST_TMPDIR" >"$EARLYGUARD_CONF"
+	run_hook
+	assert_success
+	run grep -c fetch.pub.pem "$REC"
+	assert_output 0
+	echo key >"$BATS_TEST_TMPDIR/fetch.pub.pem"
+	run_hook
+	assert_success
+	run grep fetch.pub.pem "$REC"
+	assert_output "copy_file earlyguard $BATS_TEST_TMPDIR/fetch.pub.pem $BATS_TEST_TMPDIR/fetch.pub.pem"
+}
+
+@test "local-top: earlyguard fetch --auto=entry, never fails the boot" {
+	EG_IMAGE_BIN="$BATS_TEST_TMPDIR/fake-earlyguard"
+	printf '#!/bin/sh\necho "$*" >>"%s/calls"\nexit 1\n' "$BATS_TEST_TMPDIR" >"$EG_IMAGE_BIN"
+	chmod 755 "$EG_IMAGE_BIN"
+	run sh -c '. "$1"; EG_IMAGE_BIN=$2; eg_fetch_entry; echo "rc $?"' sh "$EARLYGUARD_LIB" "$EG_IMAGE_BIN"
+	assert_output "rc 0"
+	run cat "$BATS_TEST_TMPDIR/calls"
+	assert_output "fetch --auto=entry"
+	run cat "$EARLYGUARD_KMSG"
+	assert_output --partial "earlyguard fetch --auto=entry failed (exit 1); booting on"
+	# the script itself: prereqs, then the library's function
+	run sh "$TOP/hooks/initramfs-tools/scripts/local-top/earlyguard" prereqs
+	assert_success
+	assert_output ""
+	run grep -c '^eg_fetch_entry$' "$TOP/hooks/initramfs-tools/scripts/local-top/earlyguard"
+	assert_output 1
+}
+
 @test "prereqs: none, and nothing is installed" {
 	run_hook prereqs
 	assert_success

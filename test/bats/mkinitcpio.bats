@@ -210,10 +210,11 @@ add_runscript earlyguard"
 	assert_output add_earlyguard
 }
 
-@test "the runtime hook defines exactly the two hook functions /init looks for, and never exits" {
+@test "the runtime hook defines exactly the three hook functions /init looks for, and never exits" {
 	# add_runscript registers a hook for each run_* function it finds
 	run grep -oE '^[[:space:]]*run_[[:alnum:]_]+[[:space:]]*\(\)' "$RUNTIME"
 	assert_output "run_earlyhook()
+run_hook()
 run_emergencyhook()"
 	# sourced into PID 1's shell: an exit there panics the kernel
 	run grep -nE '^[^#]*(^|[;&|]|then|else|do)[[:space:]]*exit([[:space:];]|$)' "$RUNTIME"
@@ -450,6 +451,16 @@ earlyguard init"
 	assert_line "rc 0"
 	assert_line --partial "absent.sh missing from the initramfs; the watchdog is not armed"
 	[ ! -s "$CALLS" ]
+}
+
+@test "run_hook: the recovery entry's fetch (earlyguard fetch --auto=entry), on the console" {
+	rt_setup
+	rt 'run_hook; echo "returned $?"'
+	assert_output "returned 0"
+	run cat "$CALLS"
+	assert_output "earlyguard fetch --auto=entry"
+	run cat "$EARLYGUARD_CONSOLE"
+	assert_output "fake earlyguard fetch talking"
 }
 
 @test "run_emergencyhook: root device missing: earlyguard rescue with the reason, on the console" {
