@@ -9,8 +9,10 @@
 # the recovery entry remembers the failure and waits before its first try.
 #
 # Bounds:
-#   the reboot FETCH_DEADLINE-2..FETCH_DEADLINE+15 s after the fetch
-#   started (guest time; the last retry starts before the deadline)
+#   the reboot FETCH_DEADLINE-RETRY_MAX-2..FETCH_DEADLINE+15 s after
+#   "earlyguard: armed" (guest time): the fetch gives up as soon as the
+#   next wait would end past its deadline, so up to one wait (at most
+#   RETRY_MAX) early
 #   at least 4 retries, each wait no shorter than the one before it
 #   until the cap (equal jitter: 1, 2, 4, 8 s halves)
 #   no WATCHDOG event (QMP)
@@ -43,7 +45,7 @@ m34() {
 	eg_expect_line "earlyguard: rebooting: " "fetch: deadline after "
 	eg_expect_line "earlyguard: fetch: deadline: " "giving up; the slot and the grubenv are unchanged"
 	eg_check_guest "armed to the reboot" "earlyguard: armed " "earlyguard: rebooting: " \
-		$((FETCH_DEADLINE - 2)) $((FETCH_DEADLINE + 15))
+		$((FETCH_DEADLINE - RETRY_MAX - 2)) $((FETCH_DEADLINE + 15))
 	local waits n
 	waits=$(eg_lines "fetch: retry " | sed -n 's/.*fetch: retry [0-9]* in \([0-9.]*\)s: .*/\1/p')
 	n=$(printf '%s\n' "$waits" | grep -c .)
