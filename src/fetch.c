@@ -472,6 +472,9 @@ static int open_rootfs(size_t i, int64_t size)
 	uint64_t bytes = 0;
 	int err, r;
 
+	/* first: part_path[i] names a device from here on, which close_parts
+	 * must never remove, whatever fails below */
+	s->dev = f.part_dev[i] = true;
 	err = eg_record_resolve(f.c->fetch_rootfs, f.part_path[i], sizeof f.part_path[i]);
 	if (err && err != -EACCES)
 		return fail(FO_REFUSED, "fetch_rootfs=%s: %s", f.c->fetch_rootfs, strerror(-err));
@@ -483,7 +486,6 @@ static int open_rootfs(size_t i, int64_t size)
 	if (s->fd < 0)
 		return fail(FO_SYS, "unable to open fetch_rootfs %s: %s", f.part_path[i],
 			    strerror(errno));
-	s->dev = f.part_dev[i] = true;
 	if (fstat(s->fd, &st) != 0)
 		return fail(FO_SYS, "unable to stat %s: %s", f.part_path[i], strerror(errno));
 	if (S_ISBLK(st.st_mode)) {

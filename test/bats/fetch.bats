@@ -481,3 +481,14 @@ old args"
 	assert_output "GET /manifest HTTP/1.1
 GET /manifest.sig HTTP/1.1"
 }
+
+@test "fetch: a fetch_rootfs that cannot be opened is refused and never removed" {
+	BUNDLE=$F/bundle-rootfs server
+	python3 -c 'import socket,sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])' "$T/rootfs-sock"
+	echo "fetch_rootfs=$T/rootfs-sock" >>"$CONF"
+	fetch
+	assert_failure 111
+	assert_output --partial "unable to open fetch_rootfs $T/rootfs-sock: "
+	[ -S "$T/rootfs-sock" ] || fail "fetch_rootfs was removed"
+	assert_untouched
+}
