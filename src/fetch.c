@@ -629,16 +629,22 @@ static int unselect_locked(void)
 	return FO_OK;
 }
 
-static int unselect(void)
+/* step() under the grubenv lock, when the slot is one of GRUB's. */
+static int grub_locked(int (*step)(void))
 {
 	int lock = -1, r;
 
 	if (f.entry >= 0 && (lock = eg_grub_lock("fetch", f.c->grubenv)) < 0)
 		return fail(FO_SYS, "the grubenv lock was not had");
-	r = unselect_locked();
+	r = step();
 	if (lock >= 0)
 		close(lock);
 	return r;
+}
+
+static int unselect(void)
+{
+	return grub_locked(unselect_locked);
 }
 
 /* SLOT/slot.env: the arguments GRUB boots the slot with.  Without a
@@ -726,14 +732,7 @@ static int commit_locked(void)
 
 static int commit(void)
 {
-	int lock = -1, r;
-
-	if (f.entry >= 0 && (lock = eg_grub_lock("fetch", f.c->grubenv)) < 0)
-		return fail(FO_SYS, "the grubenv lock was not had");
-	r = commit_locked();
-	if (lock >= 0)
-		close(lock);
-	return r;
+	return grub_locked(commit_locked);
 }
 
 /* ---- the state from boot to boot ---- */
