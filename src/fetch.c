@@ -790,18 +790,6 @@ static int64_t guard_deadline(void)
 
 static bool boot_mounted; /* by this run: unmounted at its end */
 
-/* Is dir a mount point: another device than its parent, or the root? */
-static bool mount_point(const char *dir)
-{
-	char parent[EG_PATH_MAX + 4];
-	struct stat a, b;
-
-	if (!eg_fmt(parent, sizeof parent, "%s/..", dir) || stat(dir, &a) != 0 ||
-	    stat(parent, &b) != 0)
-		return false;
-	return a.st_dev != b.st_dev || a.st_ino == b.st_ino;
-}
-
 /* Mount boot_dev read-write on boot_dir, trying every block file system
  * the kernel knows (as mount(8) does without -t), unless boot_dir is a
  * mount point already (the rootfs, or an earlier run). */
@@ -813,7 +801,7 @@ static int mount_boot(void)
 	long n;
 	int err, last = ENODEV;
 
-	if (c[0] == '\0' || mount_point(f.c->boot_dir))
+	if (c[0] == '\0' || eg_mount_point(f.c->boot_dir))
 		return FO_OK;
 	err = eg_record_resolve(c, dev, sizeof dev);
 	if (err && err != -EACCES)

@@ -18,12 +18,15 @@
 #define MS_NOSUID 2
 #endif
 
-/* Something is mounted on dir when it sits on another device than "/". */
-static bool mounted(const char *dir)
+bool eg_mount_point(const char *dir)
 {
+	char parent[EG_PATH_MAX + 4];
 	struct stat a, b;
 
-	return stat(dir, &a) == 0 && stat("/", &b) == 0 && a.st_dev != b.st_dev;
+	if (!eg_fmt(parent, sizeof parent, "%s/..", dir) || stat(dir, &a) != 0 ||
+	    stat(parent, &b) != 0)
+		return false;
+	return a.st_dev != b.st_dev || a.st_ino == b.st_ino;
 }
 
 int eg_mount_basics(struct eg_mount_err errs[4])
@@ -40,7 +43,7 @@ int eg_mount_basics(struct eg_mount_err errs[4])
 	int n = 0;
 
 	for (size_t i = 0; i < sizeof m / sizeof m[0]; i++) {
-		if (mounted(m[i].dir))
+		if (eg_mount_point(m[i].dir))
 			continue;
 		if (mkdir(m[i].dir, 0755) != 0 && errno != EEXIST) {
 			errs[n].what = m[i].dir;

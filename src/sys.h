@@ -14,6 +14,8 @@ struct eg_mount_err {
 	int err;
 };
 int eg_mount_basics(struct eg_mount_err errs[4]);
+/* Is dir a mount point: on another device than its parent, or the root? */
+bool eg_mount_point(const char *dir);
 
 /* Turn "wait forever" kernel panic policy into reboots (panic, oops,
  * soft lockups), unless the command line chose otherwise. */
