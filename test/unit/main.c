@@ -21,6 +21,22 @@ void unit_ok(int ok, const char *file, int line, const char *fmt, ...)
 		printf("#   at %s:%d\n", file, line);
 }
 
+const char *unit_shown(const char *s, char *buf, size_t size)
+{
+	size_t o = 0;
+
+	for (; *s && o + 3 < size; s++) {
+		if (*s == '\n' || *s == '\t') {
+			buf[o++] = '\\';
+			buf[o++] = *s == '\n' ? 'n' : 't';
+		} else {
+			buf[o++] = *s;
+		}
+	}
+	buf[o] = '\0';
+	return buf;
+}
+
 int main(void)
 {
 	test_util();

@@ -53,19 +53,9 @@ static void tokenizer(void)
 	char got[512], shown[128];
 
 	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
-		size_t o = 0;
-		/* TAP descriptions are one line: show whitespace escaped */
-		for (const char *p = t[i].in; *p && o + 3 < sizeof shown; p++) {
-			if (*p == '\n' || *p == '\t') {
-				shown[o++] = '\\';
-				shown[o++] = *p == '\n' ? 'n' : 't';
-			} else {
-				shown[o++] = *p;
-			}
-		}
-		shown[o] = '\0';
 		words(t[i].in, got, sizeof got);
-		CHECK_STR(got, t[i].want, "cmdline tokens of \"%s\"", shown);
+		CHECK_STR(got, t[i].want, "cmdline tokens of \"%s\"",
+			  unit_shown(t[i].in, shown, sizeof shown));
 	}
 	{
 		char longw[600];

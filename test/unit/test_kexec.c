@@ -8,23 +8,6 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-/* Show whitespace escaped: TAP descriptions are one line. */
-static const char *shown(const char *s, char *buf, size_t size)
-{
-	size_t o = 0;
-
-	for (; *s && o + 3 < size; s++) {
-		if (*s == '\n' || *s == '\t') {
-			buf[o++] = '\\';
-			buf[o++] = *s == '\n' ? 'n' : 't';
-		} else {
-			buf[o++] = *s;
-		}
-	}
-	buf[o] = '\0';
-	return buf;
-}
-
 /* What the next kernel makes of the result: the earlyguard.recover= values
  * among its words (before "--"), joined with '|'. */
 static void recover_values(const char *cmdline, char *out, size_t size)
@@ -124,15 +107,18 @@ static void cmdline_table(void)
 
 	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
 		const char *why = eg_kexec_cmdline(t[i].in, out, sizeof out);
-		CHECK(why == NULL, "kexec cmdline of \"%s\" fits", shown(t[i].in, s1, sizeof s1));
+		CHECK(why == NULL, "kexec cmdline of \"%s\" fits",
+		      unit_shown(t[i].in, s1, sizeof s1));
 		CHECK_STR(out, t[i].want, "kexec cmdline of \"%s\" is \"%s\"",
-			  shown(t[i].in, s1, sizeof s1), shown(t[i].want, s2, sizeof s2));
+			  unit_shown(t[i].in, s1, sizeof s1),
+			  unit_shown(t[i].want, s2, sizeof s2));
 		/* whatever the input, the next kernel sees exactly one recover=,
 		 * and it is retry */
 		recover_values(out, rec, sizeof rec);
 		if (strcmp(rec, "retry") != 0) {
 			bad_recover++;
-			printf("#   \"%s\": recover values \"%s\"\n", shown(out, s1, sizeof s1), rec);
+			printf("#   \"%s\": recover values \"%s\"\n",
+			       unit_shown(out, s1, sizeof s1), rec);
 		}
 	}
 	CHECK_INT(bad_recover, 0, "the next kernel's only earlyguard.recover= is retry, in every case");

@@ -11,6 +11,10 @@ extern int unit_run, unit_failed;
 void unit_ok(int ok, const char *file, int line, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 
+/* s with newlines and tabs shown as \n and \t, into buf[size]: TAP
+ * descriptions are one line.  Returns buf. */
+const char *unit_shown(const char *s, char *buf, size_t size);
+
 #define CHECK(cond, ...) unit_ok(!!(cond), __FILE__, __LINE__, __VA_ARGS__)
 #define CHECK_STR(got, want, ...)                                                     \
 	do {                                                                          \
