@@ -102,18 +102,30 @@ eg_slot_sums() {
 	eg_env sum "$d/vmlinuz" "$d/initrd.img" "$d/slot.env"
 }
 
-# eg_expect_fetched SLOT: SLOT holds the last eg_bundle's kernel and initrd
-# and no slot.env (GRUB's eg_args apply to a fetched kernel).
+# eg_expect_fetched SLOT [ROOT]: SLOT holds the last eg_bundle's kernel
+# and initrd; without ROOT no slot.env (GRUB's eg_args apply to a fetched
+# kernel), with ROOT (a bundle with a rootfs) a slot.env whose
+# eg_slot_args has root=ROOT.  EG_ENV_OUT: the slot's sums.
 eg_expect_fetched() {
-	local k i
+	local k i sums
 	read -r k i <<<"$EG_BUNDLE_SUM"
 	eg_slot_sums "$1" || return 1
-	printf '%s\n' "$EG_ENV_OUT" | grep -qxF "$k /boot/earlyguard/$1/vmlinuz" ||
-		eg_fail "$1/vmlinuz is not the bundle's: $EG_ENV_OUT"
-	printf '%s\n' "$EG_ENV_OUT" | grep -qxF "$i /boot/earlyguard/$1/initrd.img" ||
-		eg_fail "$1/initrd.img is not the bundle's: $EG_ENV_OUT"
-	printf '%s\n' "$EG_ENV_OUT" | grep -qxF "absent /boot/earlyguard/$1/slot.env" ||
-		eg_fail "$1/slot.env is still there: $EG_ENV_OUT"
+	sums=$EG_ENV_OUT
+	printf '%s\n' "$sums" | grep -qxF "$k /boot/earlyguard/$1/vmlinuz" ||
+		eg_fail "$1/vmlinuz is not the bundle's: $sums"
+	printf '%s\n' "$sums" | grep -qxF "$i /boot/earlyguard/$1/initrd.img" ||
+		eg_fail "$1/initrd.img is not the bundle's: $sums"
+	if [ -z "${2:-}" ]; then
+		printf '%s\n' "$sums" | grep -qxF "absent /boot/earlyguard/$1/slot.env" ||
+			eg_fail "$1/slot.env is still there: $sums"
+	else
+		eg_env --file "/boot/earlyguard/$1/slot.env" get eg_slot_args || return 1
+		case " $EG_ENV_OUT " in
+		*" root=$2 "*) ;;
+		*) eg_fail "$1/slot.env: eg_slot_args without root=$2: $EG_ENV_OUT" ;;
+		esac
+	fi
+	EG_ENV_OUT=$sums
 }
 
 # eg_server_log_has LINE: the server logged a request line LINE (fixed
