@@ -54,6 +54,7 @@ int main(void)
 	test_verify();
 	test_fetch();
 	test_kexec();
+	test_heal();
 	printf("1..%d\n", unit_run);
 	return unit_failed ? 1 : 0;
 }

@@ -47,5 +47,6 @@ void test_netcfg(void);
 void test_verify(void);
 void test_fetch(void);
 void test_kexec(void);
+void test_heal(void);
 
 #endif
