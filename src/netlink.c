@@ -114,55 +114,69 @@ static void ext_ack(const char *p, size_t len, uint16_t flags, char *out, size_t
 	}
 }
 
-int eg_nl_scan(const void *buf, size_t len, uint32_t seq, struct eg_nl_answer *a)
+int eg_nl_next(const void *buf, size_t len, size_t *off, struct eg_nl_msg *m)
 {
 	const char *p = buf;
+	struct nlmsghdr h;
+	size_t step;
 
-	for (size_t off = 0; len - off >= NLMSG_HDRLEN;) {
-		struct nlmsghdr h;
-		const char *data = p + off + NLMSG_HDRLEN;
-		size_t dlen;
+	if (*off > len || len - *off < NLMSG_HDRLEN)
+		return 0;
+	memcpy(&h, p + *off, sizeof h);
+	if (h.nlmsg_len < NLMSG_HDRLEN || h.nlmsg_len > len - *off)
+		return -1;
+	m->type = h.nlmsg_type;
+	m->flags = h.nlmsg_flags;
+	m->seq = h.nlmsg_seq;
+	m->data = p + *off + NLMSG_HDRLEN;
+	m->len = h.nlmsg_len - NLMSG_HDRLEN;
+	/* the last message's padding may be cut off */
+	step = NLMSG_ALIGN((size_t)h.nlmsg_len);
+	*off += step < len - *off ? step : len - *off;
+	return 1;
+}
 
-		memcpy(&h, p + off, sizeof h);
-		if (h.nlmsg_len < NLMSG_HDRLEN || h.nlmsg_len > len - off)
-			return -1;
-		dlen = h.nlmsg_len - NLMSG_HDRLEN;
-		off += NLMSG_ALIGN((size_t)h.nlmsg_len) < len - off ? NLMSG_ALIGN((size_t)h.nlmsg_len) :
-								      len - off;
-		if (h.nlmsg_seq != seq)
+int eg_nl_scan(const void *buf, size_t len, uint32_t seq, struct eg_nl_answer *a)
+{
+	struct eg_nl_msg m;
+	size_t off = 0;
+	int r;
+
+	while ((r = eg_nl_next(buf, len, &off, &m)) > 0) {
+		if (m.seq != seq)
 			continue;
 		memset(a, 0, sizeof *a);
-		if (h.nlmsg_type == NLMSG_ERROR) {
+		if (m.type == NLMSG_ERROR) {
 			struct nlmsgerr e;
 
-			if (dlen < sizeof e.error)
+			if (m.len < sizeof e.error)
 				return -1;
-			memcpy(&e.error, data, sizeof e.error);
+			memcpy(&e.error, m.data, sizeof e.error);
 			/* an errno is 1..4095 */
 			if (e.error > 0 || e.error < -4095)
 				return -1;
 			a->err = e.error;
-			ext_ack(data, dlen, h.nlmsg_flags, a->ext, sizeof a->ext);
+			ext_ack(m.data, m.len, m.flags, a->ext, sizeof a->ext);
 			return 1;
 		}
-		if (h.nlmsg_type == RTM_NEWLINK) {
+		if (m.type == RTM_NEWLINK) {
 			struct ifinfomsg i;
 
-			if (dlen < sizeof i)
+			if (m.len < sizeof i)
 				return -1;
-			memcpy(&i, data, sizeof i);
+			memcpy(&i, m.data, sizeof i);
 			a->link = true;
 			a->index = i.ifi_index;
 			a->flags = i.ifi_flags;
 			return 1;
 		}
 	}
-	return 0;
+	return r;
 }
 
 /* ---- the socket ---- */
 
-static int nl_open(uint32_t groups)
+int eg_nl_open(uint32_t groups)
 {
 	struct sockaddr_nl sa;
 	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE), one = 1, err;
@@ -190,10 +204,9 @@ static int nl_open(uint32_t groups)
 	return fd;
 }
 
-/* One datagram from the kernel into rx, by deadline: its length, or
- * -ETIMEDOUT, or -errno (-ENOBUFS: notifications were lost). */
-static long nl_recv(int fd, int64_t deadline, int flags)
+long eg_nl_recv(int fd, int64_t deadline, int flags, const void **data)
 {
+	*data = rx.b;
 	for (;;) {
 		struct pollfd pf = {fd, POLLIN, 0};
 		struct sockaddr_nl from;
@@ -227,34 +240,45 @@ static long nl_recv(int fd, int64_t deadline, int flags)
 	}
 }
 
-/* Send q and wait for its answer: 0 (an ACK, or the link asked for, in
- * a), or -errno with the kernel's words in a->ext. */
-static int nl_call(int fd, struct nlreq *q, struct eg_nl_answer *a)
+int eg_nl_send(int fd, void *req, uint32_t *seq)
 {
-	static uint32_t seq;
+	static uint32_t last;
+	struct nlmsghdr *h = req;
 	struct sockaddr_nl to;
-	int64_t deadline;
 	long n;
 
 	memset(&to, 0, sizeof to);
 	to.nl_family = AF_NETLINK;
-	q->h.nlmsg_seq = ++seq;
-	memset(a, 0, sizeof *a);
+	h->nlmsg_seq = *seq = ++last;
 	do
-		n = sendto(fd, q, q->h.nlmsg_len, 0, (struct sockaddr *)&to, sizeof to);
+		n = sendto(fd, req, h->nlmsg_len, 0, (struct sockaddr *)&to, sizeof to);
 	while (n < 0 && errno == EINTR);
 	if (n < 0)
 		return -errno;
-	if ((size_t)n != q->h.nlmsg_len)
-		return -EIO;
+	return (size_t)n == h->nlmsg_len ? 0 : -EIO;
+}
+
+/* Send q and wait for its answer: 0 (an ACK, or the link asked for, in
+ * a), or -errno with the kernel's words in a->ext. */
+static int nl_call(int fd, struct nlreq *q, struct eg_nl_answer *a)
+{
+	const void *data;
+	int64_t deadline;
+	uint32_t seq;
+	int err;
+
+	memset(a, 0, sizeof *a);
+	err = eg_nl_send(fd, q, &seq);
+	if (err)
+		return err;
 	deadline = eg_now_ms() + EG_NL_REPLY_MS;
 	for (;;) {
+		long n = eg_nl_recv(fd, deadline, 0, &data);
 		int r;
 
-		n = nl_recv(fd, deadline, 0);
 		if (n < 0)
 			return (int)n;
-		r = eg_nl_scan(rx.b, (size_t)n, seq, a);
+		r = eg_nl_scan(data, (size_t)n, seq, a);
 		if (r < 0)
 			return -EBADMSG;
 		if (r > 0)
@@ -277,15 +301,18 @@ static int get_link(int fd, const char *name, int index, struct eg_nl_answer *a)
 	return nl_call(fd, &q, a);
 }
 
-static int set_up(int fd, int index, struct eg_nl_answer *a)
+int eg_nl_set_up(int fd, const char *name, int index, bool up, struct eg_nl_answer *a)
 {
 	struct nlreq q;
 
 	req_init(&q, RTM_NEWLINK, NLM_F_ACK, sizeof q.m.link);
 	q.m.link.ifi_family = AF_UNSPEC;
 	q.m.link.ifi_index = index;
-	q.m.link.ifi_flags = EG_IFF_UP;
+	q.m.link.ifi_flags = up ? EG_IFF_UP : 0;
 	q.m.link.ifi_change = EG_IFF_UP;
+	/* the kernel finds the link by name when the index is 0 */
+	if (index == 0 && !put_attr(&q, IFLA_IFNAME, name, strlen(name) + 1))
+		return -ENAMETOOLONG;
 	return nl_call(fd, &q, a);
 }
 
@@ -331,7 +358,8 @@ static int add_route(int fd, int index, const struct eg_net *n, struct eg_nl_ans
 static int drain(int fd)
 {
 	for (int i = 0; i < EG_NL_DRAIN; i++) {
-		long n = nl_recv(fd, 0, MSG_DONTWAIT);
+		const void *data;
+		long n = eg_nl_recv(fd, 0, MSG_DONTWAIT, &data);
 
 		if (n == -EAGAIN || n == -EWOULDBLOCK)
 			return 0;
@@ -399,7 +427,7 @@ static int net_up(int rq, int ev, const struct eg_net *n, int64_t carrier_timeou
 	r->was_up = (a.flags & EG_IFF_UP) != 0;
 	t0 = eg_now_ms();
 	if (!r->was_up) {
-		err = set_up(rq, r->index, &a);
+		err = eg_nl_set_up(rq, NULL, r->index, true, &a);
 		if (err)
 			return fail(r, err, &a, "unable to bring %s up", n->ifname);
 		/* the carrier may be there at once (a veth whose peer is up) */
@@ -440,11 +468,11 @@ int eg_net_up(const struct eg_net *n, int64_t carrier_timeout_ms, struct eg_net_
 
 	memset(r, 0, sizeof *r);
 	r->carrier_ms = -1;
-	rq = nl_open(0);
+	rq = eg_nl_open(0);
 	if (rq < 0)
 		return fail(r, rq, NULL, "unable to open a netlink socket");
 	/* listening before the link goes up: no carrier change is missed */
-	ev = nl_open(RTMGRP_LINK);
+	ev = eg_nl_open(RTMGRP_LINK);
 	if (ev < 0) {
 		close(rq);
 		return fail(r, ev, NULL, "unable to listen to link notifications");

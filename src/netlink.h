@@ -51,4 +51,37 @@ struct eg_nl_answer {
 };
 int eg_nl_scan(const void *buf, size_t len, uint32_t seq, struct eg_nl_answer *a);
 
+/* One message of a datagram, as eg_nl_next reads it: the header's fields
+ * and the payload, data[0..len), which may be unaligned (read it with
+ * memcpy). */
+struct eg_nl_msg {
+	uint16_t type, flags;
+	uint32_t seq;
+	const char *data;
+	size_t len;
+};
+/* The message at *off of buf[0..len), *off moved past it (pure): 1, or 0
+ * when less than a header is left, or -1 when its length is impossible
+ * (below a header, or beyond the datagram). */
+int eg_nl_next(const void *buf, size_t len, size_t *off, struct eg_nl_msg *m);
+
+/* ---- the machinery, shared with uplink.c ---- */
+/* A NETLINK_ROUTE socket bound to the multicast groups (RTMGRP_*); with
+ * none, a request socket that gets the kernel's extended ACKs.  Blocking,
+ * close-on-exec.  The fd, or -errno. */
+int eg_nl_open(uint32_t groups);
+/* Send the request req (a struct nlmsghdr and what follows, nlmsg_len
+ * bytes) with the next sequence number, in *seq.  0 or -errno. */
+int eg_nl_send(int fd, void *req, uint32_t *seq);
+/* One datagram from the kernel, awaited until deadline (with MSG_DONTWAIT
+ * in flags: not at all).  Its length, *data pointing at it until the next
+ * call; or -ETIMEDOUT, or -errno: -EAGAIN with nothing queued, -ENOBUFS
+ * when notifications were lost (overrun), -EMSGSIZE for a cut datagram.
+ * Datagrams from other processes than the kernel are dropped. */
+long eg_nl_recv(int fd, int64_t deadline, int flags, const void **data);
+/* `ip link set IFACE up|down`, by name (index 0) or index, on a request
+ * socket; the kernel's answer awaited at most EG_NL_REPLY_MS.  0, or
+ * -errno with the kernel's words in a->ext. */
+int eg_nl_set_up(int fd, const char *name, int index, bool up, struct eg_nl_answer *a);
+
 #endif

@@ -615,6 +615,37 @@ static void scan(void)
 	CHECK_INT(eg_nl_scan(buf + 1, n - 1, 7, &a), 1, "scan: unaligned");
 }
 
+/* eg_nl_next: the message walker eg_nl_scan and uplink.c share */
+static void next(void)
+{
+	char buf[256];
+	struct eg_nl_msg m;
+	size_t n, off = 0;
+
+	memset(buf, 0, sizeof buf);
+	n = put_msg(buf, 0, RTM_NEWLINK, NLM_F_MULTI, 3, "abcde", 5);
+	n = put_msg(buf, n, NLMSG_DONE, 0, 4, "", 0);
+	CHECK(eg_nl_next(buf, n, &off, &m) == 1 && m.type == RTM_NEWLINK && m.seq == 3 &&
+		      m.flags == NLM_F_MULTI && m.len == 5 && memcmp(m.data, "abcde", 5) == 0,
+	      "next: the first message and its payload");
+	CHECK_INT(off, NLMSG_ALIGN(NLMSG_LENGTH(5)), "next: moved past its padding");
+	CHECK(eg_nl_next(buf, n, &off, &m) == 1 && m.type == NLMSG_DONE && m.len == 0,
+	      "next: the second message");
+	CHECK_INT(eg_nl_next(buf, n, &off, &m), 0, "next: then the end");
+	CHECK_INT(eg_nl_next(buf, n, &off, &m), 0, "next: and the end again");
+	/* the last message's padding cut off: still a message, then the end */
+	off = 0;
+	n = put_msg(buf, 0, RTM_NEWLINK, 0, 3, "abcde", 5);
+	CHECK(eg_nl_next(buf, NLMSG_LENGTH(5), &off, &m) == 1 && m.len == 5 &&
+		      off == NLMSG_LENGTH(5),
+	      "next: a last message without its padding");
+	CHECK_INT(eg_nl_next(buf, NLMSG_LENGTH(5), &off, &m), 0, "next: then the end");
+	off = 0;
+	CHECK_INT(eg_nl_next(buf, NLMSG_LENGTH(5) - 1, &off, &m), -1, "next: a message cut short");
+	off = 1000;
+	CHECK_INT(eg_nl_next(buf, n, &off, &m), 0, "next: an offset beyond the datagram");
+}
+
 void test_netcfg(void)
 {
 	ip4();
@@ -626,4 +657,5 @@ void test_netcfg(void)
 	resolve();
 	keys();
 	scan();
+	next();
 }
