@@ -77,6 +77,33 @@ const struct eg_keydef eg_keys[EG_K_COUNT] = {
 	/* the partition (or file) a bundle's rootfs artifact is written to;
 	 * the fetched slot then boots with root= it */
 	[EG_K_FETCH_ROOTFS] = {"fetch_rootfs", EG_T_RECORD, 0, 0, ""},
+	/* the network self-heal (the daemon): the watched uplink, none: off */
+	[EG_K_IFACE] = {"iface", EG_T_IFACE, 0, 0, ""},
+	/* healthy needs an IPv4 address as well as the carrier */
+	[EG_K_CHECK_V4] = {"check_v4", EG_T_BOOL, 0, 1, "1"},
+	/* unhealthy this long before the ladder starts (a flap is only logged) */
+	[EG_K_HEAL_GRACE] = {"heal_grace", EG_T_DURATION, 0, 10 * M, "1s"},
+	/* after each stage, wait at most this for the uplink to be healthy */
+	[EG_K_RECHECK_SLEEP] = {"recheck_sleep", EG_T_DURATION, 1, H, "15s"},
+	/* stage 2: re-apply the network configuration (sh -c) */
+	[EG_K_NETWORK_REAPPLY] = {"network_reapply", EG_T_COMMAND, 0, 0, ""},
+	/* failed ladder runs before a reboot is considered */
+	[EG_K_MAX_FAILS] = {"max_fails", EG_T_COUNT, 1, 1000, "2"},
+	/* between two failed ladder runs */
+	[EG_K_HEAL_INTERVAL] = {"heal_interval", EG_T_DURATION, 1, 24 * H, "10m"},
+	/* at most one recovery reboot per this, across reboots (0: no limit) */
+	[EG_K_REBOOT_COOLDOWN] = {"reboot_cooldown", EG_T_DURATION, 0, 7 * 24 * H, "1h"},
+	/* no recovery reboot while a USB mass-storage LUN presents a file */
+	[EG_K_USB_GUARD] = {"usb_guard", EG_T_BOOL, 0, 1, "1"},
+	/* ... only while that gadget is bound to a UDC */
+	[EG_K_USB_GUARD_REQUIRE_UDC] = {"usb_guard_require_udc", EG_T_BOOL, 0, 1, "0"},
+	[EG_K_USB_GADGET_DIR] = {"usb_gadget_dir", EG_T_PATH, 0, 0, "/sys/kernel/config/usb_gadget"},
+	/* no recovery reboot while a target answers */
+	[EG_K_PING_VETO] = {"ping_veto", EG_T_BOOL, 0, 1, "1"},
+	[EG_K_PING_VETO_IP1] = {"ping_veto_ip1", EG_T_PROBE, 0, 0, ""},
+	[EG_K_PING_VETO_IP2] = {"ping_veto_ip2", EG_T_PROBE, 0, 0, ""},
+	/* how long each target has to answer */
+	[EG_K_PING_TIMEOUT] = {"ping_timeout", EG_T_DURATION, 1, M, "2s"},
 };
 
 /* Where each key lives in struct eg_conf. */
@@ -113,6 +140,21 @@ static const struct {
 	[EG_K_BOOT_DEV] = FIELD(boot_dev),
 	[EG_K_BOOT_DIR] = FIELD(boot_dir),
 	[EG_K_FETCH_ROOTFS] = FIELD(fetch_rootfs),
+	[EG_K_IFACE] = FIELD(iface),
+	[EG_K_CHECK_V4] = FIELD(check_v4),
+	[EG_K_HEAL_GRACE] = FIELD(heal_grace_s),
+	[EG_K_RECHECK_SLEEP] = FIELD(recheck_sleep_s),
+	[EG_K_NETWORK_REAPPLY] = FIELD(network_reapply),
+	[EG_K_MAX_FAILS] = FIELD(max_fails),
+	[EG_K_HEAL_INTERVAL] = FIELD(heal_interval_s),
+	[EG_K_REBOOT_COOLDOWN] = FIELD(reboot_cooldown_s),
+	[EG_K_USB_GUARD] = FIELD(usb_guard),
+	[EG_K_USB_GUARD_REQUIRE_UDC] = FIELD(usb_guard_require_udc),
+	[EG_K_USB_GADGET_DIR] = FIELD(usb_gadget_dir),
+	[EG_K_PING_VETO] = FIELD(ping_veto),
+	[EG_K_PING_VETO_IP1] = FIELD(ping_veto_ip1),
+	[EG_K_PING_VETO_IP2] = FIELD(ping_veto_ip2),
+	[EG_K_PING_TIMEOUT] = FIELD(ping_timeout_s),
 };
 #undef FIELD
 
@@ -344,7 +386,54 @@ static void allowed(int key, char *buf, size_t size)
 	case EG_T_OPTPATH:
 		snprintf(buf, size, "an absolute path, or none");
 		break;
+	case EG_T_IFACE:
+		snprintf(buf, size, "a network interface's name (eth0), or none");
+		break;
+	case EG_T_BOOL:
+		snprintf(buf, size, "1 or 0 (yes/no, on/off, true/false)");
+		break;
+	case EG_T_COUNT:
+		snprintf(buf, size, "a whole number from %lu to %lu", (unsigned long)d->min,
+			 (unsigned long)d->max);
+		break;
+	case EG_T_PROBE:
+		snprintf(buf, size, "an IPv4 ADDR (ICMP echo) or ADDR:PORT (TCP connect), or none");
+		break;
 	}
+}
+
+static bool iface_ok(const char *v, char *why, size_t whylen)
+{
+	size_t n = strlen(v);
+
+	if (n >= EG_IFNAME_MAX) {
+		snprintf(why, whylen, "interface names are limited to %d characters",
+			 EG_IFNAME_MAX - 1);
+		return false;
+	}
+	for (const char *p = v; *p; p++)
+		if ((unsigned char)*p <= ' ' || (unsigned char)*p >= 0x7f || *p == '/' || *p == ':') {
+			snprintf(why, whylen, "no spaces, '/' or ':' in an interface name");
+			return false;
+		}
+	if (strcmp(v, ".") == 0 || strcmp(v, "..") == 0) {
+		snprintf(why, whylen, "not an interface name");
+		return false;
+	}
+	return true;
+}
+
+static int parse_bool(const char *v)
+{
+	static const char *const yes[] = {"1", "yes", "on", "true"}, *const no[] = {"0", "no", "off", "false"};
+
+	for (size_t i = 0; i < sizeof yes / sizeof yes[0]; i++) {
+		if (strcmp(v, yes[i]) == 0)
+			return 1;
+		if (strcmp(v, no[i]) == 0)
+			return 0;
+	}
+	return -1;
 }
 
 int eg_conf_set(struct eg_conf *c, int key, const char *value,
@@ -468,6 +557,34 @@ int eg_conf_set(struct eg_conf *c, int key, const char *value,
 		eg_copy(text, size, value);
 		c->source[key] = src;
 		return 0;
+	case EG_T_IFACE:
+		text = text_field(c, key, &size);
+		if (strcmp(value, "none") == 0)
+			value = "";
+		if (!iface_ok(value, why, sizeof why))
+			break;
+		eg_copy(text, size, value);
+		c->source[key] = src;
+		return 0;
+	case EG_T_BOOL: {
+		int b = parse_bool(value);
+
+		if (b < 0)
+			break;
+		*duration_field(c, key) = (uint32_t)b;
+		c->source[key] = src;
+		return 0;
+	}
+	case EG_T_COUNT: {
+		uint64_t v;
+
+		if (!eg_parse_u64(value, &v) || v < eg_keys[key].min || v > eg_keys[key].max)
+			break;
+		*duration_field(c, key) = (uint32_t)v;
+		c->source[key] = src;
+		return 0;
+	}
+	case EG_T_PROBE:
 	case EG_T_NET:
 	case EG_T_SERVER: {
 		struct eg_net n;
@@ -509,6 +626,8 @@ void eg_conf_format(const struct eg_conf *c, int key, char *buf, size_t size)
 		return;
 	if (eg_keys[key].type == EG_T_DURATION)
 		eg_fmt_duration(buf, size, eg_conf_seconds(c, key));
+	else if (eg_keys[key].type == EG_T_BOOL || eg_keys[key].type == EG_T_COUNT)
+		snprintf(buf, size, "%lu", (unsigned long)eg_conf_seconds(c, key));
 	else
 		snprintf(buf, size, "%s", (const char *)c + fields[key].off);
 }

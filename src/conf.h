@@ -51,6 +51,21 @@ enum eg_key {
 	EG_K_BOOT_DEV,
 	EG_K_BOOT_DIR,
 	EG_K_FETCH_ROOTFS,
+	EG_K_IFACE,
+	EG_K_CHECK_V4,
+	EG_K_HEAL_GRACE,
+	EG_K_RECHECK_SLEEP,
+	EG_K_NETWORK_REAPPLY,
+	EG_K_MAX_FAILS,
+	EG_K_HEAL_INTERVAL,
+	EG_K_REBOOT_COOLDOWN,
+	EG_K_USB_GUARD,
+	EG_K_USB_GUARD_REQUIRE_UDC,
+	EG_K_USB_GADGET_DIR,
+	EG_K_PING_VETO,
+	EG_K_PING_VETO_IP1,
+	EG_K_PING_VETO_IP2,
+	EG_K_PING_TIMEOUT,
 	EG_K_COUNT
 };
 
@@ -62,6 +77,10 @@ enum eg_type {
 	EG_T_URLPATH, /* the path of a URL: /, /bundles/box1/ */
 	EG_T_SHA256,  /* 64 lowercase hex digits, or none */
 	EG_T_OPTPATH, /* an absolute path, or none */
+	EG_T_IFACE,   /* a network interface's name, or none */
+	EG_T_BOOL,    /* 0 or 1 (also no/yes, off/on, false/true) */
+	EG_T_COUNT,   /* a whole number from min to max */
+	EG_T_PROBE,   /* an IPv4 ADDR (ICMP echo) or ADDR:PORT (TCP connect), or none */
 };
 
 enum eg_source { EG_SRC_DEFAULT, EG_SRC_FILE, EG_SRC_CMDLINE };
@@ -95,10 +114,16 @@ struct eg_conf {
 	char boot_dev[EG_PATH_MAX];   /* the boot partition, "" (none), /dev/..., PARTLABEL= */
 	char boot_dir[EG_PATH_MAX];   /* where the fetch mounts it */
 	char fetch_rootfs[EG_PATH_MAX]; /* where a rootfs artifact goes, "" for none */
+	char iface[EG_IFNAME_MAX];    /* the watched uplink, "" when the self-heal is off */
+	char network_reapply[EG_PATH_MAX]; /* sh -c command, "" for none */
+	char usb_gadget_dir[EG_PATH_MAX];
+	char ping_veto_ip1[EG_SERVER_STR], ping_veto_ip2[EG_SERVER_STR];
 	uint32_t timeout_s, deadline_s, rescue_s, panic_s, rootwait_s;
 	uint32_t handoff_s, confirm_s, checkin_s, checkin_grace_s, shutdown_s;
 	uint32_t net_carrier_s;
 	uint32_t fetch_deadline_s, fetch_timeout_s, fetch_retry_max_s;
+	uint32_t heal_grace_s, recheck_sleep_s, heal_interval_s, reboot_cooldown_s, ping_timeout_s;
+	uint32_t check_v4, max_fails, usb_guard, usb_guard_require_udc, ping_veto; /* bool, count */
 	enum eg_source source[EG_K_COUNT];
 };
 

@@ -318,7 +318,7 @@ static void nearest(void)
 		{"rootwiat", "rootwait"},   {"bootdev", "boot_dev"},
 		{"recovery", "recover"},    {"bogus", NULL},
 		{"", NULL},                 {"x", NULL},
-		{"reboot_cooldown", NULL},  {"fetch_retry_maximum", "fetch_retry_max"},
+		{"uplink_count", NULL},     {"fetch_retry_maximum", "fetch_retry_max"},
 	};
 	struct eg_conf c;
 	struct sink s = {0};
@@ -344,8 +344,80 @@ static void nearest(void)
 		  "earlyguard config)", "no suggestion in a file");
 }
 
+static void heal_keys(void)
+{
+	static const struct {
+		int key;
+		const char *in;
+		int ok;
+		const char *want; /* the value in force after */
+	} t[] = {
+		{EG_K_IFACE, "eth0", 1, "eth0"},
+		{EG_K_IFACE, "enp0s31f6", 1, "enp0s31f6"},
+		{EG_K_IFACE, "none", 1, ""},
+		{EG_K_IFACE, "", 1, ""},
+		{EG_K_IFACE, "abcdefghijklmno", 1, "abcdefghijklmno"},
+		{EG_K_IFACE, "abcdefghijklmnop", 0, ""},
+		{EG_K_IFACE, "eth0:1", 0, ""},
+		{EG_K_IFACE, "a/b", 0, ""},
+		{EG_K_IFACE, "..", 0, ""},
+		{EG_K_IFACE, "e th", 0, ""},
+		{EG_K_CHECK_V4, "0", 1, "0"},
+		{EG_K_CHECK_V4, "off", 1, "0"},
+		{EG_K_CHECK_V4, "no", 1, "0"},
+		{EG_K_CHECK_V4, "false", 1, "0"},
+		{EG_K_CHECK_V4, "yes", 1, "1"},
+		{EG_K_CHECK_V4, "2", 0, "1"},
+		{EG_K_CHECK_V4, "", 0, "1"},
+		{EG_K_USB_GUARD_REQUIRE_UDC, "1", 1, "1"},
+		{EG_K_USB_GUARD_REQUIRE_UDC, "Yes", 0, "0"},
+		{EG_K_MAX_FAILS, "1", 1, "1"},
+		{EG_K_MAX_FAILS, "1000", 1, "1000"},
+		{EG_K_MAX_FAILS, "0", 0, "2"},
+		{EG_K_MAX_FAILS, "1001", 0, "2"},
+		{EG_K_MAX_FAILS, "2s", 0, "2"},
+		{EG_K_MAX_FAILS, "-1", 0, "2"},
+		{EG_K_REBOOT_COOLDOWN, "0", 1, "0s"},
+		{EG_K_REBOOT_COOLDOWN, "3600", 1, "1h"},
+		{EG_K_REBOOT_COOLDOWN, "169h", 0, "1h"},
+		{EG_K_RECHECK_SLEEP, "0", 0, "15s"},
+		{EG_K_HEAL_INTERVAL, "10m", 1, "10m"},
+		{EG_K_PING_VETO_IP1, "1.1.1.1", 1, "1.1.1.1"},
+		{EG_K_PING_VETO_IP1, "192.168.1.1:22", 1, "192.168.1.1:22"},
+		{EG_K_PING_VETO_IP1, "none", 1, ""},
+		{EG_K_PING_VETO_IP1, "one.one.one.one", 0, ""},
+		{EG_K_PING_VETO_IP1, "1.1.1.1:0", 0, ""},
+		{EG_K_PING_VETO_IP2, "1.1.1.256", 0, ""},
+		{EG_K_NETWORK_REAPPLY, "/etc/init.d/S46kvmd-network restart", 1,
+		 "/etc/init.d/S46kvmd-network restart"},
+		{EG_K_USB_GADGET_DIR, "gadgets", 0, "/sys/kernel/config/usb_gadget"},
+	};
+	char err[EG_MSG_MAX], buf[EG_PATH_MAX];
+	struct eg_conf c;
+
+	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+		int r;
+
+		eg_conf_defaults(&c);
+		r = eg_conf_set(&c, t[i].key, t[i].in, EG_SRC_FILE, err, sizeof err);
+		CHECK_INT(r, t[i].ok ? 0 : -1, "%s=\"%s\" %s", eg_keys[t[i].key].name, t[i].in,
+			  t[i].ok ? "accepted" : "refused");
+		eg_conf_format(&c, t[i].key, buf, sizeof buf);
+		CHECK_STR(buf, t[i].want, "%s after \"%s\"", eg_keys[t[i].key].name, t[i].in);
+	}
+	eg_conf_defaults(&c);
+	CHECK(c.iface[0] == '\0' && c.check_v4 == 1 && c.max_fails == 2 && c.recheck_sleep_s == 15 &&
+	      c.reboot_cooldown_s == 3600 && c.ping_veto == 1 && c.usb_guard == 1 &&
+	      c.usb_guard_require_udc == 0 && c.heal_interval_s == 600,
+	      "the self-heal's defaults are the seed script's (and off without iface)");
+	eg_conf_set(&c, EG_K_MAX_FAILS, "0", EG_SRC_FILE, err, sizeof err);
+	CHECK_STR(err, "max_fails: invalid value \"0\": expected a whole number from 1 to 1000; "
+		  "keeping 2 (the default)", "max_fails's refusal");
+}
+
 void test_conf(void)
 {
+	heal_keys();
 	nearest();
 	fetch_keys();
 	durations();
