@@ -78,8 +78,8 @@ int eg_uplink_monitor_read(int fd, int ifindex, struct eg_link_health *h);
 int eg_uplink_query(const char *ifname, struct eg_link_health *h, char *why, size_t whylen);
 
 /* What keeps h from being a usable uplink, as the log says it ("no such
- * interface", "administratively down", "no carrier", "no IPv4 address"
- * when check_v4), or NULL when nothing does. */
+ * interface", "no carrier (the link is set down)", "no carrier", "no IPv4
+ * address" when check_v4), or NULL when nothing does. */
 const char *eg_link_trouble(const struct eg_link_health *h, bool check_v4);
 
 /* ---- the bounce ---- */
