@@ -48,6 +48,8 @@ rootfs_files=(
 	"rootfs-rc-late etc/init.d/rc.late 0755"
 	"rootfs-test-shutdown etc/init.d/test-shutdown 0755"
 	"rootfs-earlyguard.conf etc/earlyguard.conf 0644"
+	"rootfs-eg-gadget usr/sbin/eg-gadget 0755"
+	"rootfs-eg-carrier usr/sbin/eg-carrier 0755"
 )
 rootfs_conf=$images/rootfs-earlyguard.conf
 
@@ -55,9 +57,11 @@ rootfs_conf=$images/rootfs-earlyguard.conf
 # configured driver finds no hardware.
 always_modules=(softdog)
 # In the rootfs: the watchdog drivers again (a real root has every module;
-# the daemon may look for its driver) and the network card, which rcS
-# loads when QEMU has one.
-rootfs_modules=(softdog virtio_net)
+# the daemon may look for its driver), the network card, which rcS
+# loads when QEMU has one, and the USB gadget stack of eg-gadget: the
+# emulated UDC (dummy_hcd) and configfs' mass-storage function, whose
+# backing file the daemon's usb guard looks at.
+rootfs_modules=(softdog virtio_net dummy_hcd libcomposite usb_f_mass_storage)
 
 rootfs_size=64M
 rootfs_label=egroot
