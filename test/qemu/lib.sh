@@ -44,6 +44,13 @@
 #                  FILE is /dev/vda and is written (GRUB's grubenv), so it
 #                  is the scenario's own copy (eg_disk_setup); the state
 #                  disk stays /dev/vdb
+#   EG_NIC2="MODE..."  more NICs after eth0 (n0), one per word: eth1 (n1),
+#                  eth2 (n2), ...; MODE is user, responder or peer, and
+#                  needs test/qemu/heal.sh (its eg_nic2_args), which also
+#                  puts each NIC's guest address on the command line
+#   EG_STATE_IMG=FILE  the record disk (/dev/vdb) of the next boots
+#                  (default $EG_WORK/state.img); two VMs running at once
+#                  need one each (heal.sh's eg_peer sets it)
 
 set -uo pipefail
 
@@ -81,6 +88,7 @@ EG_MEM=256           # guest RAM in MiB (-m)
 EG_PART=
 
 # Per-boot state, set by eg_boot and eg_await_exit.
+EG_BOOT_SAVED=()     # per boot number: "T_START NET REBOOTS", for heal.sh's eg_use
 EG_BOOT_NET=0        # EG_NET of the current boot
 EG_BOOT_REBOOTS=0    # EG_REBOOTS of the current boot
 EG_SSH_PORT=         # the current boot's forwarded host port, once read
@@ -222,13 +230,24 @@ eg_initrd() {
 # eg_boot N LIMIT APPEND: start boot number N of this scenario in the
 # background, killed by timeout(1) after LIMIT seconds. Boot 1 writes
 # console.log, qmp.log, qemu.log; boot N>1 console.N.log and so on.
-# The state disk ($EG_WORK/state.img, /dev/vdb) is the same for every
-# boot of the scenario; the root disk is opened with snapshot=on, so the
-# image under build/images is never written (a guest reset inside the
-# same QEMU, with EG_REBOOTS=1, keeps the snapshot's writes).
+# The state disk (EG_STATE_IMG, default $EG_WORK/state.img: /dev/vdb) is
+# the same for every boot of the scenario; the root disk is opened with
+# snapshot=on, so the image under build/images is never written (a guest
+# reset inside the same QEMU, with EG_REBOOTS=1, keeps the snapshot's
+# writes).
 eg_boot() {
 	local n=$1 limit=$2 append=$3 sfx=
 	[ "$n" = 1 ] || sfx=.$n
+	local nic2=()
+	if [ -n "${EG_NIC2:-}" ]; then
+		declare -F eg_nic2_args >/dev/null ||
+			{ eg_fail "EG_NIC2 needs test/qemu/heal.sh (source it after lib.sh)"; return 1; }
+		# Sets EG_NIC2_QEMU (QEMU arguments) and EG_NIC2_APPEND (the
+		# guests' addresses, egtest.ethN=..., for the command line).
+		eg_nic2_args "$n" || return 1
+		nic2=("${EG_NIC2_QEMU[@]}")
+		append+=" $EG_NIC2_APPEND"
+	fi
 	local boot_args
 	if [ -n "${EG_DISK:-}" ]; then
 		[ -s "$EG_DISK" ] || { eg_fail "$EG_DISK missing (eg_disk_setup)"; return 1; }
@@ -249,6 +268,8 @@ eg_boot() {
 	if [ "$EG_NET" = 1 ]; then
 		eg_ssh_setup || return 1
 	fi
+	local state_img=${EG_STATE_IMG:-$EG_WORK/state.img}
+	[ -f "$state_img" ] || { eg_fail "record disk $state_img missing"; return 1; }
 
 	EG_CONSOLE=$EG_WORK/console$sfx.log
 	EG_QMPLOG=$EG_WORK/qmp$sfx.log
@@ -266,7 +287,7 @@ eg_boot() {
 		"$EG_QEMU" -accel tcg -m "$EG_MEM" -smp 1 -nodefaults -display none
 		"${boot_args[@]}"
 		-serial "file:$EG_CONSOLE"
-		-drive "file=$EG_WORK/state.img,format=raw,if=virtio"
+		-drive "file=$state_img,format=raw,if=virtio"
 		${EG_EXTRA_DRIVE:+-drive "file=$EG_EXTRA_DRIVE,format=raw,if=virtio,readonly=on"}
 		-qmp "unix:$sock,server=on,wait=on"
 		-qmp "unix:$EG_CTL,server=on,wait=off"
@@ -288,6 +309,7 @@ eg_boot() {
 	else
 		args+=(-net none)
 	fi
+	args+=("${nic2[@]}")
 	if [ "$EG_WATCHDOG" = 1 ]; then
 		args+=(-device i6300esb -action watchdog=reset)
 	fi
@@ -312,10 +334,13 @@ eg_boot() {
 		mv -f "$EG_EXITF.tmp" "$EG_EXITF"
 	) &
 	EG_BOOTS+=("$EG_PIDF $EG_EXITF $!")
+	# shellcheck disable=SC2034 # read by heal.sh's eg_use
+	EG_BOOT_SAVED[n]="$EG_T_START $EG_NET $EG_REBOOTS"
 	local opts=
 	[ "$EG_NET" != 1 ] || opts="$opts, networked"
 	[ -z "${EG_FETCH_PORT:-}" ] || opts="$opts, 10.0.2.100:80 -> 127.0.0.1:$EG_FETCH_PORT"
 	[ "$EG_REBOOTS" != 1 ] || opts="$opts, resets restart the guest"
+	[ -z "${EG_NIC2:-}" ] || opts="$opts, more NICs: $EG_NIC2"
 	if [ -n "${EG_DISK:-}" ]; then
 		eg_note "boot$sfx: started, outer timeout $limit s$opts; disk: ${EG_DISK#"$EG_TOP"/}"
 	else
@@ -690,25 +715,37 @@ eg_ssh_setup() {
 	EG_SSH_KEY=$EG_WORK/ssh_key
 }
 
-# eg_ssh_port: set EG_SSH_PORT to the host port QEMU bound for the current
-# boot's forward to guest port 22 (asked once per boot over QMP).
-eg_ssh_port() {
-	[ -z "$EG_SSH_PORT" ] || return 0
-	[ "$EG_BOOT_NET" = 1 ] || { eg_fail "eg_ssh: this boot has no network (EG_NET=1)"; return 1; }
+# eg_usernet_port NETDEV: print the host port QEMU bound for the current
+# boot's forward to guest port 22 on the user-net NETDEV (n0, or an
+# EG_NIC2=user NIC). Records a failure if there is none.
+eg_usernet_port() {
 	local reply port
 	reply=$("$EG_QMP" "$EG_CTL" --cmd \
 		'{"execute":"human-monitor-command","arguments":{"command-line":"info usernet"}}' \
 		2>>"$EG_QEMULOG")
-	# "TCP[HOST_FORWARD]  FD  127.0.0.1  PORT  10.0.2.15  22 ..."
-	port=$(printf '%s\n' "$reply" |
-		sed -n 's/.*TCP\[HOST_FORWARD\] *[0-9]* *127\.0\.0\.1 *\([0-9][0-9]*\) .*/\1/p')
+	# A JSON string: one block per user netdev, "Hub -1 (n0):" then its
+	# lines, such as "TCP[HOST_FORWARD]  FD  127.0.0.1  PORT  10.0.2.15
+	# 22 ...", each ended by the escapes \r\n.
+	port=$(printf '%s\n' "$reply" | sed 's/\\r//g; s/\\n/\n/g' | awk -v hdr="($1):" '
+		/Hub [-0-9]* \(/ { mine = (index($0, hdr) > 0) }
+		mine && $1 == "TCP[HOST_FORWARD]" && $3 == "127.0.0.1" && $6 == "22" { print $4 }')
 	case $port in
-	'' | *[!0-9]*) eg_fail "no 127.0.0.1 port forward in 'info usernet': $reply"; return 1 ;;
+	'' | *[!0-9]*) eg_fail "no 127.0.0.1 port forward of $1 in 'info usernet': $reply"; return 1 ;;
 	esac
 	if [ "$port" -lt 1 ] || [ "$port" -gt 65535 ]; then
 		eg_fail "bad forwarded port $port"
 		return 1
 	fi
+	echo "$port"
+}
+
+# eg_ssh_port: set EG_SSH_PORT to the host port QEMU bound for the current
+# boot's forward to guest port 22 on n0 (asked once per boot over QMP).
+eg_ssh_port() {
+	[ -z "$EG_SSH_PORT" ] || return 0
+	[ "$EG_BOOT_NET" = 1 ] || { eg_fail "eg_ssh: this boot has no network (EG_NET=1)"; return 1; }
+	local port
+	port=$(eg_usernet_port n0) || return 1
 	EG_SSH_PORT=$port
 	eg_note "ssh: guest port 22 forwarded from 127.0.0.1:$port"
 }
