@@ -162,8 +162,8 @@ int eg_peer_key_parse(const char *buf, size_t len, uint8_t key[EG_PEER_KEY_MAX],
 
 /* The next datagram we send: our id, epoch and the next counter, state
  * and hold (forced to 0 for OK), into m; records when we began announcing
- * REBOOTING.  0, or -1 (with why) when the counter is exhausted: start a
- * new epoch. */
+ * REBOOTING.  0, or -1 (with why) for an unknown state or when the
+ * counter is exhausted (start a new epoch). */
 int eg_peer_say(struct eg_peer *p, int64_t now, enum eg_peer_state state, uint32_t hold_ms,
 		struct eg_peer_msg *m, char *why, size_t size);
 
