@@ -31,7 +31,9 @@ SRCS := main.c clock.c log.c util.c conf.c guard_logic.c record.c wdt.c verify.c
 	modload.c mounts.c initcmd.c guard.c rescue.c daemon_logic.c daemon.c \
 	ctl.c handoff.c grubenv.c bootsel.c grubcmd.c manifest.c http.c
 SRCS += netcfg.c netlink.c netcmd.c fetch_logic.c fetch.c kexec.c
-SRCS += heal_logic.c
+SRCS += heal_logic.c heal.c
+SRCS += peer.c
+SRCS += uplink.c
 HDRS := $(wildcard src/*.h)
 
 WARN := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wwrite-strings -Wvla

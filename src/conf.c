@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "conf.h"
+#include "uplink.h"
 
 #include <stddef.h>
 #include <stdio.h>
@@ -102,8 +103,9 @@ const struct eg_keydef eg_keys[EG_K_COUNT] = {
 	[EG_K_PING_VETO] = {"ping_veto", EG_T_BOOL, 0, 1, "1"},
 	[EG_K_PING_VETO_IP1] = {"ping_veto_ip1", EG_T_PROBE, 0, 0, ""},
 	[EG_K_PING_VETO_IP2] = {"ping_veto_ip2", EG_T_PROBE, 0, 0, ""},
-	/* how long each target has to answer */
-	[EG_K_PING_TIMEOUT] = {"ping_timeout", EG_T_DURATION, 1, M, "2s"},
+	/* how long the targets have to answer (both are probed at once; the
+	 * guards' answer is bounded by EG_HEAL_GUARDS_MS) */
+	[EG_K_PING_TIMEOUT] = {"ping_timeout", EG_T_DURATION, 1, 8, "2s"},
 };
 
 /* Where each key lives in struct eg_conf. */
@@ -412,8 +414,9 @@ static bool iface_ok(const char *v, char *why, size_t whylen)
 		return false;
 	}
 	for (const char *p = v; *p; p++)
-		if ((unsigned char)*p <= ' ' || (unsigned char)*p >= 0x7f || *p == '/' || *p == ':') {
-			snprintf(why, whylen, "no spaces, '/' or ':' in an interface name");
+		if (!modname_char(*p) && *p != '.' && *p != '@') {
+			snprintf(why, whylen, "interface names here use letters, digits, '.', '_', '-' "
+				 "and '@'");
 			return false;
 		}
 	if (strcmp(v, ".") == 0 || strcmp(v, "..") == 0) {
@@ -584,7 +587,26 @@ int eg_conf_set(struct eg_conf *c, int key, const char *value,
 		c->source[key] = src;
 		return 0;
 	}
-	case EG_T_PROBE:
+	case EG_T_PROBE: {
+		struct eg_probe_target t;
+		const char *r = NULL;
+
+		if (strcmp(value, "none") == 0)
+			value = "";
+		if (value[0] != '\0')
+			r = eg_probe_parse(value, &t);
+		if (r) {
+			eg_copy(why, sizeof why, r);
+			break;
+		}
+		text = text_field(c, key, &size);
+		if (!eg_copy(text, size, value)) {
+			snprintf(why, sizeof why, "too long");
+			break;
+		}
+		c->source[key] = src;
+		return 0;
+	}
 	case EG_T_NET:
 	case EG_T_SERVER: {
 		struct eg_net n;

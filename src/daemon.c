@@ -15,6 +15,7 @@
 #include "daemon_logic.h"
 #include "guard_logic.h"
 #include "handoff.h"
+#include "heal.h"
 #include "record.h"
 #include "sys.h"
 
@@ -62,6 +63,7 @@ struct dctx {
 	int ctl_fd;
 	struct client clients[EG_CTL_CLIENTS];
 	char cmdline[EG_CMDLINE_MAX];
+	struct eg_healer heal;
 };
 
 static int sig_pipe[2] = {-1, -1};
@@ -138,28 +140,6 @@ static void checkin_persist(const struct dctx *x, bool armed)
 
 /* ---- commands run for the daemon ---- */
 
-static pid_t run_command(const char *what, const char *cmd)
-{
-	pid_t pid;
-
-	if (cmd[0] == '\0')
-		return 0;
-	pid = fork();
-	if (pid == 0) {
-		static char *const env[] = {(char *)"PATH=/sbin:/bin:/usr/sbin:/usr/bin", NULL};
-		sigset_t none;
-
-		sigemptyset(&none);
-		sigprocmask(SIG_SETMASK, &none, NULL);
-		setsid();
-		execle("/bin/sh", "sh", "-c", cmd, (char *)NULL, env);
-		_exit(127);
-	}
-	if (pid < 0)
-		eg_log_sys(EG_ERR, "run the", what, errno);
-	return pid;
-}
-
 static void reap(void)
 {
 	int st;
@@ -195,6 +175,9 @@ static void reason_text(const struct dctx *x, enum eg_dreason r, const char *det
 	case EG_R_SHUTDOWN:
 		snprintf(buf, size, "shutdown by the init system%s%s", detail ? ": " : "",
 			 detail ? detail : "");
+		break;
+	case EG_R_HEAL:
+		snprintf(buf, size, "%s", detail && detail[0] ? detail : "network self-heal");
 		break;
 	case EG_R_NONE:
 		snprintf(buf, size, "unknown");
@@ -236,7 +219,7 @@ static void begin_shutdown(struct dctx *x, enum eg_dreason r, const char *detail
 		/* The host test build never reboots the machine running the tests. */
 		eg_log(EG_NOTICE, "test build: reboot command suppressed: %s", x->conf.reboot_command);
 #else
-		run_command("reboot command", x->conf.reboot_command);
+		eg_spawn("reboot command", x->conf.reboot_command);
 #endif
 	}
 }
@@ -297,10 +280,11 @@ static void status_text(const struct dctx *x, char *out, size_t size, bool json)
 	const char *cs, *ks;
 	char pet[24], at[24], conf_at[24];
 	char e1[EG_MSG_MAX * 2], e2[EG_REASON_MAX * 2], e3[80], e4[EG_PATH_MAX * 2];
-	char e5[EG_MSG_MAX * 2], boot[80], grub[EG_MSG_MAX];
+	char e5[EG_MSG_MAX * 2], boot[80], grub[EG_MSG_MAX], heal[700];
 	struct eg_grubstat g;
 	const char *trial, *entry;
 
+	eg_heal_status(&x->heal, now, json, heal, sizeof heal);
 	eg_grub_state(&x->conf, x->cmdline, &g);
 	trial = g.s.trial < 0 ? "" : eg_entry_name[g.s.trial];
 	entry = g.b.entry < 0 ? "" : eg_entry_name[g.b.entry];
@@ -323,7 +307,7 @@ static void status_text(const struct dctx *x, char *out, size_t size, bool json)
 			 "\"grub_default\":\"%s\",\"grub_one_shot\":\"%s\",\"grub_max_tries\":%d,"
 			 "\"grub_A_tries\":%d,\"grub_B_tries\":%d,\"grub_recovery_tries\":%d,"
 			 "\"confirm_state\":\"%s\",\"confirm_left_s\":%lld,\"checkin_state\":\"%s\","
-			 "\"checkin_left_s\":%lld,\"shutdown\":\"%s\"}\n",
+			 "\"checkin_left_s\":%lld,\"shutdown\":\"%s\"%.320s}\n",
 			 e4, e3, (unsigned long)x->timeout_s,
 			 x->wdt_fd >= 0 ? "armed" : x->stopped_ms ? "stopped" : "none",
 			 (long long)(x->wdt_fd >= 0 ? now - x->d.last_pet_ms : -1),
@@ -331,7 +315,7 @@ static void status_text(const struct dctx *x, char *out, size_t size, bool json)
 			 x->from_guard && x->wdt_fd >= 0 ? "true" : "false", at, x->boot_id, e1,
 			 entry, g.b.attempt, e5, eg_entry_name[g.s.def], trial, g.s.max_tries,
 			 g.s.tries[0], g.s.tries[1], g.s.tries[2], cs,
-			 (long long)cl, ks, (long long)kl, x->d.shutting_down ? e2 : "");
+			 (long long)cl, ks, (long long)kl, x->d.shutting_down ? e2 : "", heal);
 		return;
 	}
 	if (g.b.entry < 0)
@@ -396,8 +380,9 @@ static void status_text(const struct dctx *x, char *out, size_t size, bool json)
 			 "grubenv: %s\n"
 			 "confirm: %s\n"
 			 "checkin: %s\n"
+			 "%s"
 			 "shutdown: %s%s%s\n",
-			 wd, handoff, x->boot_id, x->previous, boot, grub, confirm, checkin,
+			 wd, handoff, x->boot_id, x->previous, boot, grub, confirm, checkin, heal,
 			 x->d.shutting_down ? "begun (" : "none", x->d.shutting_down ? x->shutdown_reason : "",
 			 x->d.shutting_down ? ")" : "");
 	}
@@ -509,6 +494,21 @@ static void handle_request(struct dctx *x, struct client *cl)
 			       before == EG_CI_DISARMED ? "armed by the first check-in" : "received", every);
 			snprintf(out, sizeof out, "OK\ncheck-in %s; next due in %s\n",
 				 before == EG_CI_DISARMED ? "armed" : "received", every);
+			reply(cl->fd, out);
+		}
+	} else if (strncmp(req, "INHIBIT ", 8) == 0) {
+		uint64_t ms;
+		char msg[EG_MSG_MAX];
+
+		if (!eg_parse_u64(req + 8, &ms) || ms > (uint64_t)7 * 24 * 3600 * 1000) {
+			reply(cl->fd, "REFUSED inhibit takes a duration of at most 7 days\n");
+		} else if (x->d.shutting_down) {
+			reply(cl->fd, "REFUSED too late: shutting down\n");
+		} else if (eg_heal_inhibit(&x->heal, now, (int64_t)ms, msg, sizeof msg) != 0) {
+			snprintf(out, sizeof out, "REFUSED %s\n", msg);
+			reply(cl->fd, out);
+		} else {
+			snprintf(out, sizeof out, "OK\n%s\n", msg);
 			reply(cl->fd, out);
 		}
 	} else if (strcmp(req, "STATUS") == 0 || strcmp(req, "STATUS-JSON") == 0) {
@@ -742,6 +742,7 @@ int eg_cmd_daemon(const struct eg_opts *o, int notify_fd)
 	eg_daemon_init(&x.d, now_ms(), x.wdt_fd >= 0 ? x.timeout_s : x.conf.timeout_s,
 		       x.wdt_fd >= 0, x.conf.confirm_s, x.conf.checkin_s, x.conf.checkin_grace_s,
 		       x.conf.checkin_s && checkin_armed_persisted(&x));
+	eg_heal_start(&x.heal, &x.conf, now_ms());
 
 	x.ctl_fd = eg_sock_listen(eg_run_path("control"), 0600);
 	if (x.ctl_fd < 0)
@@ -761,10 +762,10 @@ int eg_cmd_daemon(const struct eg_opts *o, int notify_fd)
 	notify_ready(notify_fd);
 
 	for (;;) {
-		struct pollfd pf[2 + EG_CTL_CLIENTS];
-		int64_t now = now_ms(), wait;
+		struct pollfd pf[2 + EG_CTL_CLIENTS + EG_HEAL_FDS];
+		int64_t now = now_ms(), wait, wake;
 		struct eg_daction a = eg_daemon_step(&x.d, now, EG_D_TICK);
-		int n = 0;
+		int n = 0, hn, h0, pr;
 
 		if (a.pet) {
 			err = eg_wdt_pet(x.wdt_fd);
@@ -777,7 +778,7 @@ int eg_cmd_daemon(const struct eg_opts *o, int notify_fd)
 			eg_log(EG_ERR, "checkin missed: restarting the network: %s (reboot in %s unless a "
 			       "check-in arrives)", x.conf.network_restart[0] ? x.conf.network_restart :
 										"no network_restart configured", g);
-			run_command("network restart", x.conf.network_restart);
+			eg_spawn("network restart", x.conf.network_restart);
 		}
 		if (a.shutdown)
 			begin_shutdown(&x, a.reason, NULL);
@@ -799,9 +800,23 @@ int eg_cmd_daemon(const struct eg_opts *o, int notify_fd)
 				wait = cl->deadline_ms - now;
 			pf[n++] = (struct pollfd){cl->fd, POLLIN, 0};
 		}
+		h0 = n;
+		wake = now + wait;
+		hn = x.d.shutting_down ? 0 : eg_heal_fds(&x.heal, pf + n, now, &wake);
+		n += hn;
+		wait = wake - now;
 		if (wait < 0)
 			wait = 0;
-		if (poll(pf, (nfds_t)n, (int)(wait > 60000 ? 60000 : wait)) <= 0)
+		pr = poll(pf, (nfds_t)n, (int)(wait > 60000 ? 60000 : wait));
+		if (pr < 0)
+			for (int i = 0; i < n; i++)
+				pf[i].revents = 0;
+		if (!x.d.shutting_down && eg_heal_run(&x.heal, pf + h0, hn, now_ms())) {
+			struct eg_daction s = eg_daemon_step(&x.d, now_ms(), EG_D_HEAL);
+			if (s.shutdown)
+				begin_shutdown(&x, s.reason, x.heal.reason);
+		}
+		if (pr <= 0)
 			continue;
 		if (pf[0].revents) {
 			unsigned char sig;

@@ -67,6 +67,9 @@ static void operator_event(struct eg_daemon *d, int64_t now, enum eg_devent ev,
 	case EG_D_SHUTDOWN:
 		begin_shutdown(d, a, EG_R_SHUTDOWN);
 		break;
+	case EG_D_HEAL:
+		begin_shutdown(d, a, EG_R_HEAL);
+		break;
 	case EG_D_TICK:
 		break;
 	}
@@ -124,6 +127,7 @@ const char *eg_dreason_text(enum eg_dreason r)
 	case EG_R_CHECKIN: return "check-in missed";
 	case EG_R_OPERATOR: return "operator";
 	case EG_R_SHUTDOWN: return "shutdown by the init system";
+	case EG_R_HEAL: return "network self-heal";
 	}
 	return "unknown";
 }

@@ -16,6 +16,7 @@ enum eg_dreason {
 	EG_R_CHECKIN,   /* check-in missed, network restart did not help */
 	EG_R_OPERATOR,  /* earlyguard reboot --reason */
 	EG_R_SHUTDOWN,  /* the init system began a shutdown */
+	EG_R_HEAL,      /* the network self-heal: the ladder failed, no guard held */
 };
 
 enum eg_devent {
@@ -25,6 +26,7 @@ enum eg_devent {
 	EG_D_CHECKIN_DISABLE,
 	EG_D_REBOOT,   /* operator */
 	EG_D_SHUTDOWN, /* init system or SIGTERM */
+	EG_D_HEAL,     /* the self-heal decided a reboot */
 };
 
 enum eg_checkin {

@@ -163,6 +163,8 @@ struct eg_haction eg_heal_step(struct eg_heal *h, int64_t now, enum eg_hevent ev
 
 enum eg_hveto eg_heal_veto(const struct eg_hguards *g)
 {
+	if (g->never_seen)
+		return EG_HV_NO_IFACE;
 	if (g->inhibit_left_ms > 0)
 		return EG_HV_INHIBIT;
 	if (g->cooldown_left_ms > 0)
@@ -190,6 +192,7 @@ const char *eg_hveto_text(enum eg_hveto v)
 {
 	switch (v) {
 	case EG_HV_NONE: return "none";
+	case EG_HV_NO_IFACE: return "the interface has not existed since the daemon started (is iface= right?)";
 	case EG_HV_INHIBIT: return "inhibited by the operator";
 	case EG_HV_COOLDOWN: return "cooldown";
 	case EG_HV_USB: return "usb mass storage in use";

@@ -48,6 +48,7 @@ enum eg_hevent {
 
 enum eg_hveto {
 	EG_HV_NONE,     /* nothing holds the reboot */
+	EG_HV_NO_IFACE, /* the uplink has not existed since the daemon started */
 	EG_HV_INHIBIT,  /* earlyguard inhibit --for */
 	EG_HV_COOLDOWN, /* a recovery reboot within reboot_cooldown */
 	EG_HV_USB,      /* a mass-storage LUN presents a file */
@@ -102,10 +103,12 @@ struct eg_haction eg_heal_step(struct eg_heal *h, int64_t now, enum eg_hevent ev
 			       enum eg_hveto veto);
 
 /* The guards, as the daemon found them, and the veto that wins: the
- * cheapest and surest first (the operator, the cooldown, the USB gadget,
- * the peer, another uplink), the ping probe last, so it is only sent when
- * nothing else holds the reboot. */
+ * cheapest and surest first (an uplink that never existed: a misspelt
+ * iface= is no reason to reboot; the operator, the cooldown, the USB
+ * gadget, the peer, another uplink), the ping probe last, so it is only
+ * sent when nothing else holds the reboot. */
 struct eg_hguards {
+	bool never_seen;
 	int64_t inhibit_left_ms, cooldown_left_ms;
 	bool usb_active, peer_holds, failover_active;
 	int ping;               /* 1 a target answered, 0 none did, -1 not probed */

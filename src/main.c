@@ -42,6 +42,7 @@ static const char usage_text[] =
 	"  checkin [--disable]       check in (the first one arms the check-in deadline)\n"
 	"  status [--json]           watchdog, handoff, deadlines, the last boot's end\n"
 	"  reboot --reason TEXT      orderly reboot under the watchdog\n"
+	"  inhibit --for DURATION|--clear  hold the self-heal's recovery reboots (at most 7d)\n"
 	"  trial ENTRY               boot ENTRY (trial, A, B or recovery) next boot only\n"
 	"  promote                   make this confirmed trial the default slot\n"
 	"  shutdown begin|done       the first and the last thing of any shutdown\n"
@@ -316,6 +317,18 @@ static int cmd_operator(const struct eg_opts *o, int argc, char **argv)
 		snprintf(req, sizeof req, "REBOOT %s", argv[2]);
 		return eg_ctl_call(verb, req, NULL, 0);
 	}
+	if (strcmp(verb, "inhibit") == 0 && argc == 2 && strcmp(argv[1], "--clear") == 0)
+		return eg_ctl_call(verb, "INHIBIT 0", NULL, 0);
+	if (strcmp(verb, "inhibit") == 0) {
+		uint64_t secs;
+
+		if (argc != 3 || strcmp(argv[1], "--for") != 0)
+			return usage("inhibit takes --for DURATION (90s, 2h, 1h30m) or --clear");
+		if (!eg_parse_duration(argv[2], 7 * 24 * 3600, &secs) || secs == 0)
+			return usage("inhibit --for: DURATION is 1s to 7 days (90s, 2h, 1h30m)");
+		snprintf(req, sizeof req, "INHIBIT %llu", (unsigned long long)secs * 1000);
+		return eg_ctl_call(verb, req, NULL, 0);
+	}
 	if (strcmp(verb, "shutdown") == 0 && argc == 2 && strcmp(argv[1], "begin") == 0) {
 		int r = eg_ctl_call("shutdown begin", "SHUTDOWN-BEGIN", NULL, 0);
 		if (r == EG_EXIT_UNREACHABLE) {
@@ -460,7 +473,7 @@ int main(int argc, char **argv)
 	if (strcmp(argv[0], "disarm") == 0 || strcmp(argv[0], "checkin") == 0 ||
 	    strcmp(argv[0], "status") == 0 || strcmp(argv[0], "reboot") == 0 ||
 	    strcmp(argv[0], "shutdown") == 0 || strcmp(argv[0], "control-raw") == 0 ||
-	    strcmp(argv[0], "watchdog") == 0)
+	    strcmp(argv[0], "watchdog") == 0 || strcmp(argv[0], "inhibit") == 0)
 		return cmd_operator(&o, argc, argv);
 	if (strcmp(argv[0], "version") == 0) {
 		printf("earlyguard %s\n", EG_VERSION);

@@ -12,18 +12,18 @@ out=build/fuzz
 mkdir -p "$out"
 srcs=(src/conf.c src/util.c src/record.c src/modload.c src/log.c src/clock.c src/grubenv.c
 	src/bootsel.c src/manifest.c src/http.c
-	src/netcfg.c src/netlink.c src/fetch_logic.c)
+	src/netcfg.c src/netlink.c src/fetch_logic.c src/peer.c src/uplink.c)
 # shellcheck disable=SC2054 # the commas belong to -fsanitize=
 flags=(-std=c11 -D_GNU_SOURCE -DEG_NO_REBOOT -g -O1 -Isrc
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all)
-targets=(conf cmdline record grubenv manifest http net fetch)
+targets=(conf cmdline record grubenv manifest http net fetch peer uplink)
 
 echo "1..${#targets[@]}"
 n=0
 failed=0
 for t in "${targets[@]}"; do
 	n=$((n + 1))
-	clang "${flags[@]}" -o "$out/fuzz_$t" "test/fuzz/fuzz_$t.c" "${srcs[@]}"
+	clang "${flags[@]}" -o "$out/fuzz_$t" "test/fuzz/fuzz_$t.c" "${srcs[@]}" -lbearssl
 	rm -rf "$out/corpus_$t"
 	mkdir -p "$out/corpus_$t"
 	cp test/fuzz/corpus/"$t"/* "$out/corpus_$t/" 2>/dev/null || true

@@ -54,6 +54,8 @@ int main(void)
 	test_verify();
 	test_fetch();
 	test_kexec();
+	test_peer();
+	test_uplink();
 	test_heal();
 	printf("1..%d\n", unit_run);
 	return unit_failed ? 1 : 0;

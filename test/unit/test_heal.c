@@ -238,6 +238,11 @@ static void veto_order(void)
 	}
 	CHECK_INT(good, n, "all 64 guard combinations give the first veto in order");
 	{
+		struct eg_hguards g = {.never_seen = true, .inhibit_left_ms = 1, .ping = 1};
+		CHECK(eg_heal_veto(&g) == EG_HV_NO_IFACE, "an uplink never seen holds before all else");
+		CHECK(!eg_heal_need_ping(&g, true), "and no ping is sent for it");
+	}
+	{
 		struct eg_hguards g = {.ping = -1};
 		CHECK(eg_heal_veto(&g) == EG_HV_NONE, "not probed is no veto");
 		g.cooldown_left_ms = -3;

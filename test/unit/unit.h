@@ -47,6 +47,8 @@ void test_netcfg(void);
 void test_verify(void);
 void test_fetch(void);
 void test_kexec(void);
+void test_peer(void);
+void test_uplink(void);
 void test_heal(void);
 
 #endif

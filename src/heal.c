@@ -1,0 +1,615 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "heal.h"
+#include "sys.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+/* ---- windows that outlive a reboot ---- */
+
+static void window_path(const struct eg_healer *w, const char *name, char *buf, size_t size)
+{
+	eg_fmt(buf, size, "%s/%s", w->c->state_dir, name);
+}
+
+/* The time left of a kept window, at most whole_ms (a shorter
+ * reboot_cooldown, or 0, applies at once); 0 when there is none.  A file
+ * that cannot be read as one holds the whole of whole_ms when damaged_holds:
+ * a damaged cooldown must never shorten it; a damaged inhibit is dropped
+ * (its length is unknown). */
+static int64_t window_load(const struct eg_healer *w, const char *name, int64_t whole_ms,
+			   bool damaged_holds)
+{
+	char path[EG_PATH_MAX + 32], text[64];
+	int64_t left;
+	long n;
+
+	window_path(w, name, path, sizeof path);
+	n = eg_read_file(path, text, sizeof text, NULL);
+	if (n == -ENOENT)
+		return 0;
+	if (n < 0) {
+		eg_log_sys(EG_WARN, "read", path, (int)-n);
+		return damaged_holds ? whole_ms : 0;
+	}
+	if (eg_window_parse(text, &left) != 0) {
+		char shown[80];
+		eg_quote(shown, sizeof shown, text, (size_t)n);
+		if (damaged_holds)
+			eg_log(EG_WARN, "heal: %s holds \"%s\", not \"left_ms N\": keeping the whole "
+			       "window (%llds)", path, shown, (long long)(whole_ms / 1000));
+		else
+			eg_log(EG_WARN, "heal: %s holds \"%s\", not \"left_ms N\": ignored", path, shown);
+		return damaged_holds ? whole_ms : 0;
+	}
+	return left < whole_ms ? left : whole_ms;
+}
+
+static void window_save(const struct eg_healer *w, const char *name, int64_t left_ms)
+{
+	char path[EG_PATH_MAX + 32], text[40];
+	int err;
+
+	window_path(w, name, path, sizeof path);
+	if (left_ms <= 0) {
+		if (unlink(path) != 0 && errno != ENOENT)
+			eg_log_sys(EG_WARN, "remove", path, errno);
+		return;
+	}
+	if (mkdir(w->c->state_dir, 0700) != 0 && errno != EEXIST)
+		eg_log_sys(EG_WARN, "create", w->c->state_dir, errno);
+	eg_window_format(text, sizeof text, left_ms);
+	err = eg_write_atomic(path, text, strlen(text), 0600);
+	if (err)
+		eg_log_sys(EG_WARN, "write", path, -err);
+}
+
+static int64_t left_of(int64_t until, int64_t now)
+{
+	return until > now ? until - now : 0;
+}
+
+/* What is left of a window, to the second, as 1h59m49s. */
+static void fmt_left(char *buf, size_t size, int64_t ms)
+{
+	unsigned long long s = (unsigned long long)((ms + 999) / 1000);
+
+	if (s >= 3600)
+		snprintf(buf, size, "%lluh%02llum%02llus", s / 3600, s % 3600 / 60, s % 60);
+	else if (s >= 60)
+		snprintf(buf, size, "%llum%02llus", s / 60, s % 60);
+	else
+		snprintf(buf, size, "%llus", s);
+}
+
+/* Rewrite what is left of each window every EG_HEAL_SAVE_MS, and remove
+ * it once it is over: a reboot then loses at most that much counting,
+ * which only makes the window longer. */
+static void windows_tick(struct eg_healer *w, int64_t now)
+{
+	if (w->cooldown_until_ms && now - w->cooldown_saved_ms >= EG_HEAL_SAVE_MS) {
+		window_save(w, "heal-cooldown", left_of(w->cooldown_until_ms, now));
+		w->cooldown_saved_ms = now;
+		if (now >= w->cooldown_until_ms)
+			w->cooldown_until_ms = 0;
+	}
+	if (w->inhibit_until_ms && now - w->inhibit_saved_ms >= EG_HEAL_SAVE_MS) {
+		window_save(w, "heal-inhibit", left_of(w->inhibit_until_ms, now));
+		w->inhibit_saved_ms = now;
+		if (now >= w->inhibit_until_ms)
+			w->inhibit_until_ms = 0;
+	}
+}
+
+/* ---- the failure count, volatile as the seed script's /tmp file ---- */
+
+static uint32_t fails_load(void)
+{
+	char text[24];
+	uint64_t v;
+	long n = eg_read_file(eg_run_path("heal-fails"), text, sizeof text, NULL);
+
+	if (n <= 0)
+		return 0;
+	text[strcspn(text, "\n")] = '\0';
+	return eg_parse_u64(text, &v) && v < 1000000 ? (uint32_t)v : 0;
+}
+
+static void fails_save(uint32_t fails)
+{
+	char text[24];
+	int err;
+
+	snprintf(text, sizeof text, "%lu\n", (unsigned long)fails);
+	err = eg_write_atomic(eg_run_path("heal-fails"), text, strlen(text), 0644);
+	if (err)
+		eg_log_sys(EG_WARN, "write", eg_run_path("heal-fails"), -err);
+}
+
+/* ---- commands ---- */
+
+pid_t eg_spawn(const char *what, const char *cmd)
+{
+	pid_t pid;
+
+	if (cmd[0] == '\0')
+		return 0;
+	pid = fork();
+	if (pid == 0) {
+		static char *const env[] = {(char *)"PATH=/sbin:/bin:/usr/sbin:/usr/bin", NULL};
+		sigset_t none;
+
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		setsid();
+		execle("/bin/sh", "sh", "-c", cmd, (char *)NULL, env);
+		_exit(127);
+	}
+	if (pid < 0) {
+		eg_log_sys(EG_ERR, "run the", what, errno);
+		return -1;
+	}
+	return pid;
+}
+
+/* A stage's command still running when the stage ends is stopped: the
+ * next stage must not run beside it. */
+static void stop_command(struct eg_healer *w)
+{
+	/* Only our own child answers waitpid: a pid reaped already, and
+	 * maybe reused since, is never signalled.  0: it still runs. */
+	if (w->cmd_pid > 0 && waitpid(w->cmd_pid, NULL, WNOHANG) == 0) {
+		eg_log(EG_WARN, "heal: %s: the stage's command (pid %ld) still runs after %lus "
+		       "(recheck_sleep); stopped", w->c->iface, (long)w->cmd_pid,
+		       (unsigned long)w->c->recheck_sleep_s);
+		kill(-w->cmd_pid, SIGTERM);
+	}
+	w->cmd_pid = 0;
+}
+
+/* ---- health ---- */
+
+static void query(struct eg_healer *w)
+{
+	char why[EG_MSG_MAX];
+	int r = eg_uplink_query(w->c->iface, &w->link, why, sizeof why);
+
+	if (r < 0)
+		eg_log(EG_WARN, "heal: %s: unable to ask the kernel for its state: %s", w->c->iface, why);
+}
+
+static bool is_healthy(const struct eg_healer *w)
+{
+	return eg_link_trouble(&w->link, w->c->check_v4) == NULL;
+}
+
+void eg_heal_start(struct eg_healer *w, const struct eg_conf *c, int64_t now)
+{
+	struct eg_heal_conf hc = {
+		.grace_ms = (int64_t)c->heal_grace_s * 1000,
+		.recheck_ms = (int64_t)c->recheck_sleep_s * 1000,
+		.interval_ms = (int64_t)c->heal_interval_s * 1000,
+		.max_fails = c->max_fails,
+		.has_reapply = c->network_reapply[0] != '\0',
+		.has_restart = c->network_restart[0] != '\0',
+	};
+	int64_t left;
+
+	memset(w, 0, sizeof *w);
+	w->c = c;
+	w->mon_fd = -1;
+	for (int i = 0; i < 2; i++)
+		w->probes[i].fd = -1;
+	if (c->iface[0] == '\0') {
+		eg_heal_init(&w->h, &hc, true, true, 0, now);
+		return;
+	}
+	w->mon_fd = eg_uplink_monitor_open();
+	if (w->mon_fd < 0)
+		eg_log_sys(EG_ERR, "listen to rtnetlink for", c->iface, -w->mon_fd);
+	query(w);
+	w->healthy = is_healthy(w);
+	w->seen = w->link.exists;
+	if (!w->seen)
+		eg_log(EG_ERR, "heal: %s: no such interface: the ladder will run when it appears, and "
+		       "no reboot is asked for it until then (is iface= right?)", c->iface);
+	left = window_load(w, "heal-cooldown", (int64_t)c->reboot_cooldown_s * 1000, true);
+	if (left > 0) {
+		w->cooldown_until_ms = now + left;
+		w->cooldown_saved_ms = now;
+	}
+	left = window_load(w, "heal-inhibit", (int64_t)7 * 24 * 3600 * 1000, false);
+	if (left > 0) {
+		w->inhibit_until_ms = now + left;
+		w->inhibit_saved_ms = now;
+	}
+	eg_heal_init(&w->h, &hc, false, w->healthy, fails_load(), now);
+	{
+		char cd[24], iv[24];
+		const char *t = eg_link_trouble(&w->link, c->check_v4);
+
+		fmt_left(cd, sizeof cd, left_of(w->cooldown_until_ms, now));
+		eg_fmt_duration(iv, sizeof iv, c->heal_interval_s);
+		eg_log(t ? EG_WARN : EG_NOTICE, "heal: watching %s: %s%s; max_fails %lu, heal_interval "
+		       "%s, reboot cooldown %s", c->iface, t ? "unhealthy: " : "healthy", t ? t : "",
+		       (unsigned long)c->max_fails, iv, w->cooldown_until_ms ? cd : "none left");
+	}
+}
+
+int eg_heal_fds(struct eg_healer *w, struct pollfd *pf, int64_t now, int64_t *wake)
+{
+	int n = 0;
+	int64_t at;
+
+	if (w->h.state == EG_HS_OFF)
+		return 0;
+	if (w->mon_fd >= 0)
+		pf[n++] = (struct pollfd){w->mon_fd, POLLIN, 0};
+	for (int i = 0; i < w->nprobes; i++)
+		if (w->probes[i].fd >= 0)
+			pf[n++] = (struct pollfd){w->probes[i].fd, w->probes[i].events, 0};
+	at = w->h.state == EG_HS_HEALTHY ? INT64_MAX : w->h.deadline_ms;
+	if (w->nprobes && w->probe_deadline_ms < at)
+		at = w->probe_deadline_ms;
+	if (w->cooldown_until_ms && w->cooldown_saved_ms + EG_HEAL_SAVE_MS < at)
+		at = w->cooldown_saved_ms + EG_HEAL_SAVE_MS;
+	if (w->inhibit_until_ms && w->inhibit_saved_ms + EG_HEAL_SAVE_MS < at)
+		at = w->inhibit_saved_ms + EG_HEAL_SAVE_MS;
+	if (at < now)
+		at = now;
+	if (at < *wake)
+		*wake = at;
+	return n;
+}
+
+/* ---- the guards ---- */
+
+static void close_probes(struct eg_healer *w)
+{
+	for (int i = 0; i < 2; i++)
+		if (w->probes[i].fd >= 0) {
+			close(w->probes[i].fd);
+			w->probes[i].fd = -1;
+		}
+	w->nprobes = 0;
+}
+
+/* Everything but the ping: read at once. */
+static void guards_now(struct eg_healer *w, int64_t now)
+{
+	struct eg_hguards *g = &w->guards;
+	char what[EG_MSG_MAX] = "";
+
+	*g = (struct eg_hguards){.ping = -1, .never_seen = !w->seen};
+	w->guard_what[0] = '\0';
+	g->inhibit_left_ms = left_of(w->inhibit_until_ms, now);
+	g->cooldown_left_ms = left_of(w->cooldown_until_ms, now);
+	if (w->c->usb_guard) {
+		int r = eg_usb_storage_active(w->c->usb_gadget_dir, w->c->usb_guard_require_udc, what,
+					      sizeof what);
+		if (r < 0) {
+			/* unreadable: a session may be in use; hold */
+			g->usb_active = true;
+			snprintf(w->guard_what, sizeof w->guard_what, "%.400s (unreadable: holding)", what);
+		} else if (r > 0) {
+			g->usb_active = true;
+			eg_copy(w->guard_what, sizeof w->guard_what, what);
+		}
+	}
+}
+
+static bool ping_configured(const struct eg_healer *w)
+{
+	return w->c->ping_veto && (w->c->ping_veto_ip1[0] || w->c->ping_veto_ip2[0]);
+}
+
+static void start_probes(struct eg_healer *w, int64_t now)
+{
+	const char *t[2] = {w->c->ping_veto_ip1, w->c->ping_veto_ip2};
+	char why[EG_MSG_MAX];
+
+	w->nprobes = 0;
+	for (int i = 0; i < 2; i++) {
+		if (!t[i][0])
+			continue;
+		if (eg_probe_start(t[i], &w->probes[w->nprobes], why, sizeof why) < 0) {
+			eg_log(EG_NOTICE, "heal: ping veto: %s: %s", t[i], why);
+			w->probes[w->nprobes].fd = -1;
+			continue;
+		}
+		w->nprobes++;
+	}
+	w->probe_deadline_ms = now + (int64_t)w->c->ping_timeout_s * 1000;
+}
+
+/* The probes' news: 1 one answered, 0 all settled without, -1 not yet. */
+static int probes_run(struct eg_healer *w, const struct pollfd *pf, int n, int64_t now)
+{
+	int open = 0;
+
+	for (int i = 0; i < w->nprobes; i++) {
+		struct eg_probe *p = &w->probes[i];
+		char why[EG_MSG_MAX];
+		int reachable = 0, r;
+
+		if (p->fd < 0)
+			continue;
+		for (int k = 0; k < n; k++) {
+			if (pf[k].fd != p->fd || !pf[k].revents)
+				continue;
+			r = eg_probe_finish(p, &reachable, why, sizeof why);
+			if (r != 0) {
+				close(p->fd);
+				p->fd = -1;
+				if (r > 0 && reachable) {
+					eg_copy(w->guard_what, sizeof w->guard_what, why);
+					close_probes(w);
+					return 1;
+				}
+				eg_log(EG_NOTICE, "heal: ping veto: %s", why);
+			}
+		}
+		if (p->fd >= 0)
+			open++;
+	}
+	if (open && now < w->probe_deadline_ms)
+		return -1;
+	if (open)
+		eg_log(EG_NOTICE, "heal: ping veto: no answer within %lus", (unsigned long)w->c->ping_timeout_s);
+	close_probes(w);
+	return 0;
+}
+
+/* ---- the ladder's effects ---- */
+
+static void veto_text(const struct eg_healer *w, enum eg_hveto v, int64_t now, char *buf,
+		      size_t size)
+{
+	char d[24];
+
+	switch (v) {
+	case EG_HV_INHIBIT:
+		fmt_left(d, sizeof d, left_of(w->inhibit_until_ms, now));
+		snprintf(buf, size, "inhibited by the operator: %s left", d);
+		break;
+	case EG_HV_COOLDOWN:
+		fmt_left(d, sizeof d, left_of(w->cooldown_until_ms, now));
+		snprintf(buf, size, "cooldown: %s left of reboot_cooldown", d);
+		break;
+	case EG_HV_USB:
+		snprintf(buf, size, "usb mass storage in use: %.400s", w->guard_what);
+		break;
+	case EG_HV_PING:
+		snprintf(buf, size, "ping veto: %.400s", w->guard_what);
+		break;
+	case EG_HV_NO_IFACE:
+		snprintf(buf, size, "%s has not existed since the daemon started (is iface= right?)",
+			 w->c->iface);
+		break;
+	default:
+		snprintf(buf, size, "%s", eg_hveto_text(v));
+		break;
+	}
+}
+
+static void link_set(struct eg_healer *w, bool up)
+{
+	char why[EG_MSG_MAX];
+
+	if (eg_uplink_set_up(w->c->iface, up, why, sizeof why) != 0)
+		eg_log(EG_ERR, "heal: %s: unable to set the link %s: %s", w->c->iface,
+		       up ? "up" : "down", why);
+}
+
+static bool perform(struct eg_healer *w, const struct eg_haction *a, int64_t now)
+{
+	const char *ifn = w->c->iface;
+	char buf[EG_MSG_MAX], iv[24];
+
+	switch (a->act) {
+	case EG_HA_NONE:
+		break;
+	case EG_HA_LINK_DOWN:
+		stop_command(w);
+		eg_log(EG_WARN, "heal: %s stage 1/3: bounce (down %ds, up), run %lu (max_fails %lu)", ifn,
+		       EG_HEAL_BOUNCE_MS / 1000, (unsigned long)a->run, (unsigned long)w->c->max_fails);
+		link_set(w, false);
+		break;
+	case EG_HA_LINK_UP:
+		link_set(w, true);
+		break;
+	case EG_HA_REAPPLY:
+	case EG_HA_RESTART: {
+		const char *cmd = a->act == EG_HA_REAPPLY ? w->c->network_reapply : w->c->network_restart;
+		stop_command(w);
+		eg_log(EG_WARN, "heal: %s stage %d/3: %s: %s", ifn, a->stage,
+		       a->act == EG_HA_REAPPLY ? "re-apply" : "restart", cmd);
+		w->cmd_pid = eg_spawn(a->act == EG_HA_REAPPLY ? "network_reapply" : "network_restart", cmd);
+		break;
+	}
+	case EG_HA_HEALED:
+		w->cmd_pid = 0; /* a command that healed may finish on its own */
+		if (a->stage)
+			snprintf(buf, sizeof buf, "after stage %d (%s)", a->stage, eg_hstage_text(a->stage));
+		else
+			snprintf(buf, sizeof buf, "on its own");
+		eg_log(EG_NOTICE, "heal: %s healthy again %s in %lld.%03llds", ifn, buf,
+		       (long long)(a->elapsed_ms / 1000), (long long)(a->elapsed_ms % 1000));
+		fails_save(0);
+		break;
+	case EG_HA_RUN_FAILED:
+		stop_command(w);
+		fails_save(w->h.fails);
+		eg_fmt_duration(iv, sizeof iv, w->c->heal_interval_s);
+		eg_log(EG_ERR, "heal: %s ladder run %lu/%lu failed; next run in %s", ifn,
+		       (unsigned long)a->run, (unsigned long)w->c->max_fails, iv);
+		break;
+	case EG_HA_GUARDS:
+		stop_command(w);
+		fails_save(w->h.fails);
+		guards_now(w, now);
+		if (eg_heal_need_ping(&w->guards, ping_configured(w)))
+			start_probes(w, now);
+		break;
+	case EG_HA_VETOED:
+		veto_text(w, a->veto, now, buf, sizeof buf);
+		eg_fmt_duration(iv, sizeof iv, w->c->heal_interval_s);
+		eg_log(EG_ERR, "heal: %s reboot vetoed: %s; the ladder runs again in %s", ifn, buf, iv);
+		break;
+	case EG_HA_REBOOT:
+		snprintf(w->reason, sizeof w->reason, "network self-heal: %s %s after %lu ladder runs",
+			 ifn, eg_link_trouble(&w->link, w->c->check_v4) ?
+			 eg_link_trouble(&w->link, w->c->check_v4) : "unhealthy",
+			 (unsigned long)a->run);
+		eg_log(EG_ERR, "heal: %s unhealthy after %lu ladder runs: orderly reboot", ifn,
+		       (unsigned long)a->run);
+		/* The cooldown is on disk before the reboot begins. */
+		if (w->c->reboot_cooldown_s) {
+			window_save(w, "heal-cooldown", (int64_t)w->c->reboot_cooldown_s * 1000);
+			w->cooldown_until_ms = now + (int64_t)w->c->reboot_cooldown_s * 1000;
+			w->cooldown_saved_ms = now;
+		}
+		fails_save(0);
+		return true;
+	}
+	return false;
+}
+
+/* Step the logic with ev (and veto), perform, and keep stepping while a
+ * step leads straight to another (a deadline already due). */
+static bool step(struct eg_healer *w, int64_t now, enum eg_hevent ev, enum eg_hveto veto)
+{
+	for (int i = 0; i < 8; i++) {
+		struct eg_haction a = eg_heal_step(&w->h, now, ev, veto);
+
+		if (perform(w, &a, now))
+			return true;
+		if (a.act == EG_HA_GUARDS && w->nprobes == 0) {
+			/* nothing to wait for: answer at once */
+			ev = EG_HE_GUARDS;
+			veto = eg_heal_veto(&w->guards);
+			continue;
+		}
+		if (a.act == EG_HA_NONE)
+			break;
+		/* healthy is a level: a link that came back while a stage ran
+		 * (or never went down in the bounce) heals the run now */
+		ev = w->healthy ? EG_HE_HEALTHY : EG_HE_TICK;
+		veto = EG_HV_NONE;
+	}
+	return false;
+}
+
+bool eg_heal_run(struct eg_healer *w, const struct pollfd *pf, int n, int64_t now)
+{
+	enum eg_hstate before = w->h.state;
+
+	if (before == EG_HS_OFF || before == EG_HS_REBOOT)
+		return false;
+	windows_tick(w, now);
+	for (int k = 0; k < n; k++) {
+		int r;
+
+		if (pf[k].fd != w->mon_fd || w->mon_fd < 0 || !pf[k].revents)
+			continue;
+		r = eg_uplink_monitor_read(w->mon_fd, w->link.index, &w->link);
+		if (r < 0 && r != -EAGAIN)
+			eg_log_sys(EG_WARN, "read rtnetlink for", w->c->iface, -r);
+		if (r > 0 && (r & EG_UPLINK_REQUERY))
+			query(w);
+	}
+	if (w->link.exists && !w->seen) {
+		w->seen = true;
+		eg_log(EG_NOTICE, "heal: %s appeared", w->c->iface);
+	}
+	if (is_healthy(w) != w->healthy) {
+		const char *t = eg_link_trouble(&w->link, w->c->check_v4);
+
+		w->healthy = t == NULL;
+		if (t && w->h.state != EG_HS_BOUNCE)
+			eg_log(EG_WARN, "heal: %s unhealthy: %s", w->c->iface, t);
+		if (step(w, now, w->healthy ? EG_HE_HEALTHY : EG_HE_UNHEALTHY, EG_HV_NONE))
+			return true;
+	}
+	if (w->nprobes) {
+		int p = probes_run(w, pf, n, now);
+		if (p >= 0) {
+			w->guards.ping = p;
+			return step(w, now, EG_HE_GUARDS, eg_heal_veto(&w->guards));
+		}
+		return false;
+	}
+	return step(w, now, w->healthy ? EG_HE_HEALTHY : EG_HE_TICK, EG_HV_NONE);
+}
+
+int eg_heal_inhibit(struct eg_healer *w, int64_t now, int64_t ms, char *msg, size_t size)
+{
+	char d[24];
+
+	if (w->h.state == EG_HS_OFF) {
+		snprintf(msg, size, "the self-heal is off (no iface= in the configuration)");
+		return -1;
+	}
+	w->inhibit_until_ms = ms > 0 ? now + ms : 0;
+	w->inhibit_saved_ms = now;
+	window_save(w, "heal-inhibit", ms);
+	eg_fmt_duration(d, sizeof d, (uint64_t)ms / 1000);
+	if (ms > 0)
+		snprintf(msg, size, "recovery reboots of the self-heal held for %s (the ladder still "
+			 "runs; `earlyguard inhibit --clear` ends it)", d);
+	else
+		snprintf(msg, size, "inhibit cleared");
+	eg_log(EG_NOTICE, "heal: %s", msg);
+	return 0;
+}
+
+static const char *state_name(const struct eg_healer *w)
+{
+	switch (w->h.state) {
+	case EG_HS_OFF: return "off";
+	case EG_HS_HEALTHY: return "healthy";
+	case EG_HS_GRACE: return "unhealthy";
+	case EG_HS_BOUNCE:
+	case EG_HS_STAGE: return "recovering";
+	case EG_HS_WAIT_RUN: return "waiting";
+	case EG_HS_GUARDS: return "guards";
+	case EG_HS_REBOOT: return "rebooting";
+	}
+	return "unknown";
+}
+
+void eg_heal_status(const struct eg_healer *w, int64_t now, bool json, char *out, size_t size)
+{
+	const char *t = w->h.state == EG_HS_OFF ? NULL : eg_link_trouble(&w->link, w->c->check_v4);
+	long long cl = (long long)(left_of(w->cooldown_until_ms, now) / 1000);
+	long long il = (long long)(left_of(w->inhibit_until_ms, now) / 1000);
+	char what[EG_MSG_MAX] = "";
+	int usb = w->h.state == EG_HS_OFF || !w->c->usb_guard ? 0 :
+		  eg_usb_storage_active(w->c->usb_gadget_dir, w->c->usb_guard_require_udc, what,
+					sizeof what);
+
+	if (json) {
+		snprintf(out, size, ",\"heal_iface\":\"%s\",\"heal_state\":\"%s\",\"heal_trouble\":\"%s\","
+			 "\"heal_stage\":%d,\"heal_fails\":%lu,\"heal_max_fails\":%lu,"
+			 "\"heal_cooldown_left_s\":%lld,\"heal_inhibit_left_s\":%lld,\"heal_usb_active\":%s",
+			 w->c->iface, state_name(w), t ? t : "", w->h.stage, (unsigned long)w->h.fails,
+			 (unsigned long)w->c->max_fails, cl, il, usb != 0 ? "true" : "false");
+		return;
+	}
+	if (w->h.state == EG_HS_OFF) {
+		snprintf(out, size, "heal: off (no iface= in the configuration)\n");
+		return;
+	}
+	snprintf(out, size,
+		 "heal: %s %s%s%s, stage %d, failed runs %lu (max_fails %lu)\n"
+		 "reboot_guards: cooldown %llds left, inhibit %llds left, usb %.300s, ping veto %s\n",
+		 w->c->iface, state_name(w), t ? ": " : "", t ? t : "", w->h.stage,
+		 (unsigned long)w->h.fails, (unsigned long)w->c->max_fails, cl, il,
+		 !w->c->usb_guard ? "guard off" : usb > 0 ? what : usb < 0 ? "unreadable" : "not in use",
+		 ping_configured(w) ? "on" : "off");
+}

@@ -1,0 +1,287 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# The daemon's network self-heal on the host build, in a network namespace
+# of its own: the watched uplink is one end of a veth pair, and the test
+# takes its carrier away by setting the other end down.  Real rtnetlink
+# events, a real bounce, real commands; reboots are suppressed (the host
+# build) but the decision, its log line and the cooldown file are real.
+# The QEMU matrix (M40-M46) proves the same on a virtio NIC and a reboot.
+
+bats_load_library bats-support
+bats_load_library bats-assert
+
+setup() {
+	EG="$BATS_TEST_DIRNAME/../../build/host/earlyguard"
+	[ "$(id -u)" -eq 0 ] || skip "needs root for a network namespace"
+	export EARLYGUARD_RUN="$BATS_TEST_TMPDIR/run"
+	export EARLYGUARD_KMSG="$BATS_TEST_TMPDIR/kmsg"
+	mkdir -p "$EARLYGUARD_RUN" "$BATS_TEST_TMPDIR/state"
+	NS="eg-heal-$$-${BATS_TEST_NUMBER}"
+	ip netns add "$NS"
+	ip -n "$NS" link set lo up
+	ip -n "$NS" link add eg0 type veth peer name eg0p
+	ip -n "$NS" link set eg0p up
+	ip -n "$NS" link set eg0 up
+	ip -n "$NS" addr add 10.9.0.1/24 dev eg0
+	CONF="$BATS_TEST_TMPDIR/earlyguard.conf"
+	cat >"$CONF" <<-EOC
+		device=$BATS_TEST_TMPDIR/no-watchdog
+		confirm_timeout=0
+		state_dir=$BATS_TEST_TMPDIR/state
+		reboot_command=/bin/false
+		iface=eg0
+		heal_grace=0
+		recheck_sleep=2s
+		heal_interval=1s
+		max_fails=2
+		usb_gadget_dir=$BATS_TEST_TMPDIR/gadgets
+	EOC
+	: >"$BATS_TEST_TMPDIR/cmdline"
+}
+
+teardown() {
+	[ -z "${DPID:-}" ] || kill "$DPID" 2>/dev/null || true
+	[ -z "${DPID:-}" ] || wait "$DPID" 2>/dev/null || true
+	[ -z "${LPID:-}" ] || kill "$LPID" 2>/dev/null || true
+	[ -z "${NS:-}" ] || ip netns del "$NS" 2>/dev/null || true
+}
+
+eg() {
+	"$EG" -c "$CONF" --cmdline "$BATS_TEST_TMPDIR/cmdline" "$@"
+}
+
+start_daemon() {
+	rm -f "$BATS_TEST_TMPDIR/ready"
+	mkfifo "$BATS_TEST_TMPDIR/ready"
+	ip netns exec "$NS" "$EG" -c "$CONF" --cmdline "$BATS_TEST_TMPDIR/cmdline" daemon -d 3 \
+		3>"$BATS_TEST_TMPDIR/ready" 2>"$BATS_TEST_TMPDIR/daemon.err" &
+	DPID=$!
+	run timeout 10 head -c 1 "$BATS_TEST_TMPDIR/ready"
+	assert_success
+}
+
+stop_daemon() {
+	kill "$DPID"
+	wait "$DPID" || true
+	DPID=
+}
+
+# Wait at most $2 seconds for a line of the kernel log (here: a file)
+# matching the extended regexp $1; print the seconds it took.
+await() {
+	local t0 now
+	t0=$(date +%s%N)
+	while ! grep -Eq -- "$1" "$EARLYGUARD_KMSG" 2>/dev/null; do
+		now=$(date +%s%N)
+		if [ $(((now - t0) / 1000000)) -ge $(($2 * 1000)) ]; then
+			echo "not within ${2}s: $1" >&2
+			sed 's/^/# /' "$EARLYGUARD_KMSG" >&2
+			return 1
+		fi
+		sleep 0.05
+	done
+	now=$(date +%s%N)
+	echo $(((now - t0) / 1000000))
+}
+
+carrier() {
+	ip -n "$NS" link set eg0p "$1"
+}
+
+@test "heal: status says what is watched; off without iface" {
+	start_daemon
+	run eg status
+	assert_success
+	assert_line --regexp '^heal: eg0 healthy, stage 0, failed runs 0 \(max_fails 2\)$'
+	assert_line --regexp '^reboot_guards: cooldown 0s left, inhibit 0s left, usb not in use, ping veto off$'
+	run eg status --json
+	assert_output --partial '"heal_iface":"eg0","heal_state":"healthy"'
+	stop_daemon
+	sed -i '/^iface=/d' "$CONF"
+	start_daemon
+	run eg status
+	assert_line "heal: off (no iface= in the configuration)"
+	run eg inhibit --for 2h
+	assert_equal "$status" 1
+	assert_output --partial "the self-heal is off"
+}
+
+@test "heal: carrier lost is seen at once; the bounce heals it" {
+	start_daemon
+	await 'heal: watching eg0: healthy' 5
+	carrier down
+	run await 'heal: eg0 unhealthy: no carrier' 1
+	assert_success
+	echo "# detected in ${output}ms" >&3
+	await 'heal: eg0 stage 1/3: bounce \(down 3s, up\), run 1 \(max_fails 2\)' 2
+	carrier up
+	run await 'heal: eg0 healthy again after stage 1 \(bounce\) in [3-5]\.[0-9]{3}s' 6
+	assert_success
+	run eg status
+	assert_line --regexp '^heal: eg0 healthy, stage 0, failed runs 0 \(max_fails 2\)$'
+	run grep -c 'stage 2/3' "$EARLYGUARD_KMSG"
+	assert_output 0
+}
+
+@test "heal: healed by stage 2 (network_reapply), then by stage 3 (network_restart)" {
+	{
+		echo "network_reapply='ip link set eg0p up'"
+		echo "network_restart='echo restarted >$BATS_TEST_TMPDIR/restarted'"
+	} >>"$CONF"
+	start_daemon
+	carrier down
+	await "heal: eg0 stage 2/3: re-apply: ip link set eg0p up" 7
+	run await 'heal: eg0 healthy again after stage 2 \(re-apply\)' 3
+	assert_success
+	[ ! -e "$BATS_TEST_TMPDIR/restarted" ]
+	stop_daemon
+	sed -i '/^network_reapply=/d; /^network_restart=/d' "$CONF"
+	printf '%s\n' "network_reapply='true'" "network_restart='ip link set eg0p up'" >>"$CONF"
+	: >"$EARLYGUARD_KMSG"
+	start_daemon
+	carrier down
+	await "heal: eg0 stage 2/3: re-apply: true" 7
+	await "heal: eg0 stage 3/3: restart: ip link set eg0p up" 4
+	run await 'heal: eg0 healthy again after stage 3 \(restart\)' 3
+	assert_success
+}
+
+@test "heal: never healed: reboot after max_fails runs; the cooldown survives a restart and holds the next" {
+	start_daemon
+	carrier down
+	await 'heal: eg0 ladder run 1/2 failed; next run in 1s' 8
+	run await 'heal: eg0 unhealthy after 2 ladder runs: orderly reboot' 9
+	assert_success
+	await 'orderly reboot: network self-heal: eg0 no carrier after 2 ladder runs' 2
+	await 'test build: reboot command suppressed' 2
+	run cat "$BATS_TEST_TMPDIR/state/heal-cooldown"
+	assert_output "left_ms 3600000"
+	stop_daemon
+	: >"$EARLYGUARD_KMSG"
+	start_daemon
+	await 'heal: watching eg0: unhealthy: no carrier; .*reboot cooldown (59m5[0-9]s|1h00m00s)' 3
+	run await 'heal: eg0 reboot vetoed: cooldown: 59m[0-5][0-9]s left of reboot_cooldown' 20
+	assert_success
+	run grep -c 'orderly reboot' "$EARLYGUARD_KMSG"
+	assert_output 0
+	run eg status
+	assert_line --regexp '^reboot_guards: cooldown 35[0-9][0-9]s left'
+}
+
+@test "heal: a damaged cooldown file holds the whole window" {
+	echo "garbage" >"$BATS_TEST_TMPDIR/state/heal-cooldown"
+	echo "reboot_cooldown=10m" >>"$CONF"
+	start_daemon
+	await 'holds "garbage\\x0a", not "left_ms N": keeping the whole window \(600s\)' 3
+	run eg status
+	assert_line --regexp '^reboot_guards: cooldown (600|599|598)s left'
+}
+
+@test "heal: a kept cooldown is never longer than reboot_cooldown; 0 ends it" {
+	echo "left_ms 3600000" >"$BATS_TEST_TMPDIR/state/heal-cooldown"
+	echo "reboot_cooldown=10m" >>"$CONF"
+	start_daemon
+	run eg status
+	assert_line --regexp '^reboot_guards: cooldown (600|599|598)s left'
+	stop_daemon
+	echo "reboot_cooldown=0" >>"$CONF"
+	start_daemon
+	run eg status
+	assert_line --regexp '^reboot_guards: cooldown 0s left'
+}
+
+@test "heal: an interface that never existed (a misspelt iface=) is no reason to reboot" {
+	sed -i 's/^iface=eg0$/iface=eg9/' "$CONF"
+	echo "reboot_cooldown=0" >>"$CONF"
+	start_daemon
+	await 'heal: eg9: no such interface: the ladder will run when it appears, and no reboot is asked for it until then' 3
+	run await 'heal: eg9 reboot vetoed: eg9 has not existed since the daemon started \(is iface= right\?\)' 20
+	assert_success
+	run grep -c 'orderly reboot' "$EARLYGUARD_KMSG"
+	assert_output 0
+	# once it appears, it is watched as any other
+	ip -n "$NS" link add eg9 type veth peer name eg9p
+	run await 'heal: eg9 appeared' 5
+	assert_success
+}
+
+@test "heal: a USB mass-storage LUN with a file vetoes the reboot, not the stages" {
+	mkdir -p "$BATS_TEST_TMPDIR/gadgets/kvm/functions/mass_storage.usb0/lun.0"
+	echo "/srv/debian.iso" >"$BATS_TEST_TMPDIR/gadgets/kvm/functions/mass_storage.usb0/lun.0/file"
+	echo "reboot_cooldown=0" >>"$CONF"
+	start_daemon
+	carrier down
+	await 'heal: eg0 stage 1/3: bounce' 2
+	run await 'heal: eg0 reboot vetoed: usb mass storage in use: gadget kvm mass_storage.usb0 lun.0 presents /srv/debian.iso' 12
+	assert_success
+	run grep -c 'orderly reboot' "$EARLYGUARD_KMSG"
+	assert_output 0
+	# with usb_guard_require_udc=1 and no UDC bound, the same LUN does not hold
+	stop_daemon
+	echo "usb_guard_require_udc=1" >>"$CONF"
+	: >"$EARLYGUARD_KMSG"
+	start_daemon
+	run await 'heal: eg0 unhealthy after [0-9]+ ladder runs: orderly reboot' 20
+	assert_success
+}
+
+@test "heal: a ping-veto target that answers holds the reboot; a silent one does not" {
+	printf '%s\n' reboot_cooldown=0 ping_veto_ip1=127.0.0.1:7 ping_veto_ip2=127.0.0.1 >>"$CONF"
+	# nothing listens on port 7: the reset is an answer from the host, and
+	# loopback answers ICMP echo: both hold
+	start_daemon
+	carrier down
+	run await 'heal: eg0 reboot vetoed: ping veto: ' 14
+	assert_success
+	run grep -c 'orderly reboot' "$EARLYGUARD_KMSG"
+	assert_output 0
+	stop_daemon
+	# a target that cannot answer (loopback down in the namespace)
+	ip -n "$NS" link set lo down
+	sed -i '/^ping_veto_ip2=/d' "$CONF"
+	: >"$EARLYGUARD_KMSG"
+	start_daemon
+	# the count of failed runs is kept across a daemon restart (in /run, as
+	# the seed keeps it in /tmp): the first run after it is run 3
+	await 'heal: eg0 stage 1/3: bounce \(down 3s, up\), run 3 \(max_fails 2\)' 3
+	run await 'heal: eg0 unhealthy after 3 ladder runs: orderly reboot' 12
+	assert_success
+}
+
+@test "heal: inhibit --for holds the reboot and survives a restart; --clear ends it" {
+	echo "reboot_cooldown=0" >>"$CONF"
+	start_daemon
+	run eg inhibit --for 2h
+	assert_success
+	assert_output --partial "held for 2h"
+	run cat "$BATS_TEST_TMPDIR/state/heal-inhibit"
+	assert_output "left_ms 7200000"
+	carrier down
+	run await 'heal: eg0 reboot vetoed: inhibited by the operator: 1h59m[0-5][0-9]s left' 14
+	assert_success
+	stop_daemon
+	: >"$EARLYGUARD_KMSG"
+	start_daemon
+	run eg status
+	assert_line --regexp 'inhibit (7199|7198|7197|7196|7195)s left'
+	run eg inhibit --clear
+	assert_success
+	assert_output --partial "inhibit cleared"
+	[ ! -e "$BATS_TEST_TMPDIR/state/heal-inhibit" ]
+	run await 'heal: eg0 unhealthy after [0-9]+ ladder runs: orderly reboot' 20
+	assert_success
+}
+
+@test "inhibit: usage errors say what is allowed" {
+	run eg inhibit
+	assert_equal "$status" 100
+	assert_output --partial "inhibit takes --for DURATION (90s, 2h, 1h30m) or --clear"
+	run eg inhibit --for 8d
+	assert_equal "$status" 100
+	run eg inhibit --for 0
+	assert_equal "$status" 100
+	assert_output --partial "DURATION is 1s to 7 days"
+	run eg --help
+	assert_output --partial "inhibit --for DURATION|--clear"
+}
