@@ -262,6 +262,28 @@ const char *eg_server_parse(const char *s, struct eg_server *sv)
 	return NULL;
 }
 
+const char *eg_peer_addr_parse(const char *s, bool listen, struct eg_server *sv)
+{
+	const char *colon = strchr(s, ':'), *port = colon ? colon + 1 : s;
+	unsigned p;
+	uint32_t a = 0;
+
+	if (s[0] == '[' || (colon && strchr(port, ':')))
+		return ipv4_only;
+	if (!colon && !listen)
+		return "the port is required (ADDR:PORT)";
+	if (colon && !eg_ip4_parse(s, (size_t)(colon - s), &a))
+		return "the address is not a dotted-quad IPv4 address (there is no DNS)";
+	/* 0.0.0.0 binds every address; it is no address to send to */
+	if (colon && !unicast(a, true) && !(listen && a == 0))
+		return "the address is not a unicast address";
+	if (!number(port, strlen(port), 1, 65535, &p))
+		return "the port is not a number from 1 to 65535";
+	sv->addr = a;
+	sv->port = (uint16_t)p;
+	return NULL;
+}
+
 void eg_net_format(const struct eg_net *n, char *buf, size_t size)
 {
 	char a[EG_IP4_STR], g[EG_IP4_STR];

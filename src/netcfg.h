@@ -60,6 +60,12 @@ const char *eg_net_parse(const char *s, struct eg_net *n);
 const char *eg_net_parse_ip(const char *s, struct eg_net *n);
 /* earlyguard.server=ADDR[:PORT], port 1-65535, default 80. */
 const char *eg_server_parse(const char *s, struct eg_server *sv);
+/* The peer watch's addresses.  peer=ADDR:PORT (listen false): the port
+ * is required, the address follows the server's rules.  peer_listen=
+ * (listen true): PORT alone or ADDR:PORT, where ADDR is a unicast address
+ * of this machine or 0.0.0.0; PORT alone and 0.0.0.0 give addr 0, any
+ * address. */
+const char *eg_peer_addr_parse(const char *s, bool listen, struct eg_server *sv);
 /* n as earlyguard.net= text ("eth0:10.0.2.15/24:10.0.2.2"). */
 void eg_net_format(const struct eg_net *n, char *buf, size_t size);
 

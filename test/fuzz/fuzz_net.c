@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* libFuzzer: the recovery network's parsers (earlyguard.net=, the kernel's
- * ip=, earlyguard.server=, the net= key, ip= found on a command line) and
- * the reading of the kernel's netlink answers never crash; what they
- * accept keeps their rules and reads back the same from its text. */
+ * ip=, earlyguard.server=, the net= key, ip= found on a command line, the
+ * peer watch's peer= and peer_listen=) and the reading of the kernel's
+ * netlink answers never crash; what they accept keeps their rules and
+ * reads back the same from its text. */
 #include "conf.h"
 #include "netcfg.h"
 #include "netlink.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -48,6 +50,19 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 		check(&n);
 	if (eg_server_parse(s, &sv) == NULL && (sv.port == 0 || sv.addr >> 24 == 0))
 		abort();
+	/* the peer watch's: what is accepted reads back the same */
+	for (int listen = 0; listen < 2; listen++)
+		if (eg_peer_addr_parse(s, listen, &sv) == NULL) {
+			char back[EG_SERVER_STR];
+
+			eg_ip4_format(sv.addr, ip);
+			if (sv.port == 0 || (!listen && sv.addr == 0))
+				abort();
+			snprintf(back, sizeof back, "%s:%u", ip, (unsigned)sv.port);
+			if (strcmp(back, s) != 0 && !(listen && sv.addr == 0 &&
+						       strcmp(strchr(back, ':') + 1, s) == 0))
+				abort();
+		}
 	if (eg_net_resolve("", s, &n, &from, why, sizeof why) == 0)
 		check(&n);
 	else if (strlen(why) >= sizeof why)

@@ -349,6 +349,56 @@ static void servers(void)
 	}
 }
 
+static void peer_addrs(void)
+{
+	static const struct {
+		const char *in;
+		int listen, ok;
+		uint32_t addr;
+		unsigned port;
+		const char *why;
+	} t[] = {
+		{"10.0.4.2:7000", 0, 1, 0x0a000402u, 7000, NULL},
+		{"127.0.0.1:1", 0, 1, 0x7f000001u, 1, NULL},
+		{"10.0.4.2", 0, 0, 0, 0, "the port is required"},
+		{"7000", 0, 0, 0, 0, "the port is required"},
+		{"0.0.0.0:7000", 0, 0, 0, 0, "not a unicast address"},
+		{"224.0.0.1:7000", 0, 0, 0, 0, "not a unicast address"},
+		{"10.0.4.2:0", 0, 0, 0, 0, "port is not a number"},
+		{"10.0.4.2:07000", 0, 0, 0, 0, "port is not a number"},
+		{"peer.example:7000", 0, 0, 0, 0, "there is no DNS"},
+		{"[::1]:7000", 0, 0, 0, 0, "only IPv4"},
+		{"10.0.4.2:70:00", 0, 0, 0, 0, "only IPv4"},
+		{"7000", 1, 1, 0, 7000, NULL},
+		{"65535", 1, 1, 0, 65535, NULL},
+		{"0.0.0.0:7000", 1, 1, 0, 7000, NULL},
+		{"10.0.4.1:7001", 1, 1, 0x0a000401u, 7001, NULL},
+		{"127.0.0.1:7000", 1, 1, 0x7f000001u, 7000, NULL},
+		{"", 1, 0, 0, 0, "port is not a number"},
+		{"0", 1, 0, 0, 0, "port is not a number"},
+		{"65536", 1, 0, 0, 0, "port is not a number"},
+		{"10.0.4.1", 1, 0, 0, 0, "port is not a number"},
+		{"10.0.4.1:", 1, 0, 0, 0, "port is not a number"},
+		{"255.255.255.255:7000", 1, 0, 0, 0, "not a unicast address"},
+		{"10.0.4:7000", 1, 0, 0, 0, "not a dotted-quad"},
+	};
+
+	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+		struct eg_server sv = {0xdeadbeef, 4242};
+		const char *why = eg_peer_addr_parse(t[i].in, t[i].listen, &sv);
+
+		CHECK((why == NULL) == (t[i].ok != 0), "%s \"%s\" %s%s%s",
+		      t[i].listen ? "peer_listen" : "peer", t[i].in, t[i].ok ? "accepted" : "refused",
+		      why ? ": " : "", why ? why : "");
+		if (why == NULL && t[i].ok)
+			CHECK(sv.addr == t[i].addr && sv.port == t[i].port, "\"%s\" is %08lx port %u",
+			      t[i].in, (unsigned long)sv.addr, (unsigned)sv.port);
+		else if (why != NULL && !t[i].ok)
+			CHECK(strstr(why, t[i].why) != NULL && sv.addr == 0xdeadbeef && sv.port == 4242,
+			      "\"%s\": reason \"%s\" has \"%s\", sv left alone", t[i].in, why, t[i].why);
+	}
+}
+
 static void resolve(void)
 {
 	static const char ip16[] = "ip=10.0.2.16::10.0.2.1:255.255.255.0::eth1:off";
@@ -654,6 +704,7 @@ void test_netcfg(void)
 	net();
 	kernel_ip();
 	servers();
+	peer_addrs();
 	resolve();
 	keys();
 	scan();
