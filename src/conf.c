@@ -106,6 +106,18 @@ const struct eg_keydef eg_keys[EG_K_COUNT] = {
 	/* how long the targets have to answer (both are probed at once; the
 	 * guards' answer is bounded by EG_HEAL_GUARDS_MS) */
 	[EG_K_PING_TIMEOUT] = {"ping_timeout", EG_T_DURATION, 1, 8, "2s"},
+	/* the peer watch (the daemon): the other machine, none: off */
+	[EG_K_PEER] = {"peer", EG_T_PEER, 0, 0, ""},
+	/* where its heartbeats come in; none: peer's port, any address */
+	[EG_K_PEER_LISTEN] = {"peer_listen", EG_T_LISTEN, 0, 0, ""},
+	/* the shared key, in hex (openssl rand -hex 32) */
+	[EG_K_PEER_KEY] = {"peer_key", EG_T_PATH, 0, 0, "/etc/earlyguard/peer.key"},
+	/* our name in the heartbeats; none: the host name */
+	[EG_K_PEER_ID] = {"peer_id", EG_T_NODEID, 0, 0, ""},
+	/* a heartbeat this often, and at once when our state changes */
+	[EG_K_PEER_INTERVAL] = {"peer_interval", EG_T_DURATION, 1, M, "5s"},
+	/* the longest a recovering or rebooting peer holds our reboot (0: never) */
+	[EG_K_PEER_HOLD_MAX] = {"peer_hold_max", EG_T_DURATION, 0, 24 * H, "15m"},
 };
 
 /* Where each key lives in struct eg_conf. */
@@ -157,6 +169,12 @@ static const struct {
 	[EG_K_PING_VETO_IP1] = FIELD(ping_veto_ip1),
 	[EG_K_PING_VETO_IP2] = FIELD(ping_veto_ip2),
 	[EG_K_PING_TIMEOUT] = FIELD(ping_timeout_s),
+	[EG_K_PEER] = FIELD(peer),
+	[EG_K_PEER_LISTEN] = FIELD(peer_listen),
+	[EG_K_PEER_KEY] = FIELD(peer_key),
+	[EG_K_PEER_ID] = FIELD(peer_id),
+	[EG_K_PEER_INTERVAL] = FIELD(peer_interval_s),
+	[EG_K_PEER_HOLD_MAX] = FIELD(peer_hold_max_s),
 };
 #undef FIELD
 
@@ -401,6 +419,15 @@ static void allowed(int key, char *buf, size_t size)
 	case EG_T_PROBE:
 		snprintf(buf, size, "an IPv4 ADDR (ICMP echo) or ADDR:PORT (TCP connect), or none");
 		break;
+	case EG_T_PEER:
+		snprintf(buf, size, "an IPv4 ADDR:PORT (10.0.4.2:7000), or none");
+		break;
+	case EG_T_LISTEN:
+		snprintf(buf, size, "a PORT or an IPv4 ADDR:PORT, or none (peer's port)");
+		break;
+	case EG_T_NODEID:
+		snprintf(buf, size, "1 to 32 of A-Z a-z 0-9 . _ -, or none (the host name)");
+		break;
 	}
 }
 
@@ -604,6 +631,29 @@ int eg_conf_set(struct eg_conf *c, int key, const char *value,
 			snprintf(why, sizeof why, "too long");
 			break;
 		}
+		c->source[key] = src;
+		return 0;
+	}
+	case EG_T_PEER:
+	case EG_T_LISTEN:
+	case EG_T_NODEID: {
+		struct eg_server sv;
+		const char *r = NULL;
+
+		if (strcmp(value, "none") == 0)
+			value = "";
+		if (value[0] != '\0' && eg_keys[key].type == EG_T_NODEID)
+			r = eg_peer_id_check(value, strlen(value), why, sizeof why) ? why : NULL;
+		else if (value[0] != '\0')
+			r = eg_peer_addr_parse(value, eg_keys[key].type == EG_T_LISTEN, &sv);
+		if (r) {
+			if (r != why)
+				eg_copy(why, sizeof why, r);
+			break;
+		}
+		/* a valid value always fits: 21 and 32 characters at most */
+		text = text_field(c, key, &size);
+		eg_copy(text, size, value);
 		c->source[key] = src;
 		return 0;
 	}

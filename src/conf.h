@@ -13,6 +13,7 @@
 
 #include "eg.h"
 #include "netcfg.h"
+#include "peer.h"
 
 /* fetch_path leaves room for a '/' and a manifest NAME (64 bytes) */
 #define EG_URLNAME_ROOM 66
@@ -66,6 +67,12 @@ enum eg_key {
 	EG_K_PING_VETO_IP1,
 	EG_K_PING_VETO_IP2,
 	EG_K_PING_TIMEOUT,
+	EG_K_PEER,
+	EG_K_PEER_LISTEN,
+	EG_K_PEER_KEY,
+	EG_K_PEER_ID,
+	EG_K_PEER_INTERVAL,
+	EG_K_PEER_HOLD_MAX,
 	EG_K_COUNT
 };
 
@@ -81,6 +88,9 @@ enum eg_type {
 	EG_T_BOOL,    /* 0 or 1 (also no/yes, off/on, false/true) */
 	EG_T_COUNT,   /* a whole number from min to max */
 	EG_T_PROBE,   /* an IPv4 ADDR (ICMP echo) or ADDR:PORT (TCP connect), or none */
+	EG_T_PEER,    /* an IPv4 ADDR:PORT, or none */
+	EG_T_LISTEN,  /* PORT or ADDR:PORT, or none */
+	EG_T_NODEID,  /* a peer watch node id (peer.h), or none */
 };
 
 enum eg_source { EG_SRC_DEFAULT, EG_SRC_FILE, EG_SRC_CMDLINE };
@@ -118,11 +128,16 @@ struct eg_conf {
 	char network_reapply[EG_PATH_MAX]; /* sh -c command, "" for none */
 	char usb_gadget_dir[EG_PATH_MAX];
 	char ping_veto_ip1[EG_SERVER_STR], ping_veto_ip2[EG_SERVER_STR];
+	char peer[EG_SERVER_STR];        /* the other machine, "" when the peer watch is off */
+	char peer_listen[EG_SERVER_STR]; /* "": peer's port, any address */
+	char peer_key[EG_PATH_MAX];
+	char peer_id[EG_PEER_ID_MAX + 1]; /* "": the host name */
 	uint32_t timeout_s, deadline_s, rescue_s, panic_s, rootwait_s;
 	uint32_t handoff_s, confirm_s, checkin_s, checkin_grace_s, shutdown_s;
 	uint32_t net_carrier_s;
 	uint32_t fetch_deadline_s, fetch_timeout_s, fetch_retry_max_s;
 	uint32_t heal_grace_s, recheck_sleep_s, heal_interval_s, reboot_cooldown_s, ping_timeout_s;
+	uint32_t peer_interval_s, peer_hold_max_s;
 	uint32_t check_v4, max_fails, usb_guard, usb_guard_require_udc, ping_veto; /* bool, count */
 	enum eg_source source[EG_K_COUNT];
 };

@@ -271,7 +271,7 @@ const char *eg_peer_addr_parse(const char *s, bool listen, struct eg_server *sv)
 	if (s[0] == '[' || (colon && strchr(port, ':')))
 		return ipv4_only;
 	if (!colon && !listen)
-		return "the port is required (ADDR:PORT)";
+		return "the port is required";
 	if (colon && !eg_ip4_parse(s, (size_t)(colon - s), &a))
 		return "the address is not a dotted-quad IPv4 address (there is no DNS)";
 	/* 0.0.0.0 binds every address; it is no address to send to */

@@ -415,9 +415,76 @@ static void heal_keys(void)
 		  "keeping 2 (the default)", "max_fails's refusal");
 }
 
+static void peer_keys(void)
+{
+	static const struct {
+		int key;
+		const char *in;
+		int ok;
+		const char *want; /* the value in force after */
+	} t[] = {
+		{EG_K_PEER, "10.0.4.2:7000", 1, "10.0.4.2:7000"},
+		{EG_K_PEER, "127.0.0.1:7000", 1, "127.0.0.1:7000"},
+		{EG_K_PEER, "none", 1, ""},
+		{EG_K_PEER, "", 1, ""},
+		{EG_K_PEER, "10.0.4.2", 0, ""},
+		{EG_K_PEER, "0.0.0.0:7000", 0, ""},
+		{EG_K_PEER, "peer:7000", 0, ""},
+		{EG_K_PEER, "10.0.4.2:70000", 0, ""},
+		{EG_K_PEER_LISTEN, "7000", 1, "7000"},
+		{EG_K_PEER_LISTEN, "10.0.4.1:7001", 1, "10.0.4.1:7001"},
+		{EG_K_PEER_LISTEN, "0.0.0.0:7000", 1, "0.0.0.0:7000"},
+		{EG_K_PEER_LISTEN, "none", 1, ""},
+		{EG_K_PEER_LISTEN, "0", 0, ""},
+		{EG_K_PEER_LISTEN, "10.0.4.1", 0, ""},
+		{EG_K_PEER_KEY, "/etc/earlyguard/other.key", 1, "/etc/earlyguard/other.key"},
+		{EG_K_PEER_KEY, "peer.key", 0, "/etc/earlyguard/peer.key"},
+		{EG_K_PEER_ID, "kvm-rack1.b", 1, "kvm-rack1.b"},
+		{EG_K_PEER_ID, "abcdefghijklmnopqrstuvwxyz012345", 1, "abcdefghijklmnopqrstuvwxyz012345"},
+		{EG_K_PEER_ID, "abcdefghijklmnopqrstuvwxyz0123456", 0, ""},
+		{EG_K_PEER_ID, "none", 1, ""},
+		{EG_K_PEER_ID, "node a", 0, ""},
+		{EG_K_PEER_ID, "n\xc3\xa9", 0, ""},
+		{EG_K_PEER_INTERVAL, "1s", 1, "1s"},
+		{EG_K_PEER_INTERVAL, "1m", 1, "1m"},
+		{EG_K_PEER_INTERVAL, "0", 0, "5s"},
+		{EG_K_PEER_INTERVAL, "61", 0, "5s"},
+		{EG_K_PEER_HOLD_MAX, "0", 1, "0s"},
+		{EG_K_PEER_HOLD_MAX, "20s", 1, "20s"},
+		{EG_K_PEER_HOLD_MAX, "24h", 1, "24h"},
+		{EG_K_PEER_HOLD_MAX, "25h", 0, "15m"},
+	};
+	char err[EG_MSG_MAX], buf[EG_PATH_MAX];
+	struct eg_conf c;
+
+	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+		int r;
+
+		eg_conf_defaults(&c);
+		r = eg_conf_set(&c, t[i].key, t[i].in, EG_SRC_FILE, err, sizeof err);
+		CHECK_INT(r, t[i].ok ? 0 : -1, "%s=\"%s\" %s", eg_keys[t[i].key].name, t[i].in,
+			  t[i].ok ? "accepted" : "refused");
+		eg_conf_format(&c, t[i].key, buf, sizeof buf);
+		CHECK_STR(buf, t[i].want, "%s after \"%s\"", eg_keys[t[i].key].name, t[i].in);
+	}
+	eg_conf_defaults(&c);
+	CHECK(c.peer[0] == '\0' && c.peer_listen[0] == '\0' && c.peer_id[0] == '\0' &&
+	      strcmp(c.peer_key, "/etc/earlyguard/peer.key") == 0 && c.peer_interval_s == 5 &&
+	      c.peer_hold_max_s == 900, "the peer watch is off by default; 5s heartbeats, 15m hold");
+	eg_conf_set(&c, EG_K_PEER, "10.0.4.2", EG_SRC_FILE, err, sizeof err);
+	CHECK_STR(err, "peer: invalid value \"10.0.4.2\" (the port is required): "
+		  "expected an IPv4 ADDR:PORT (10.0.4.2:7000), or none; keeping none (the default)",
+		  "peer's refusal");
+	eg_conf_set(&c, EG_K_PEER_ID, "node a", EG_SRC_FILE, err, sizeof err);
+	CHECK_STR(err, "peer_id: invalid value \"node a\" (node id: byte 5 is not one of A-Z a-z "
+		  "0-9 . _ -): expected 1 to 32 of A-Z a-z 0-9 . _ -, or none (the host name); keeping "
+		  "none (the default)", "peer_id's refusal");
+}
+
 void test_conf(void)
 {
 	heal_keys();
+	peer_keys();
 	nearest();
 	fetch_keys();
 	durations();
