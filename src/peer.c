@@ -427,6 +427,55 @@ size_t eg_peer_state_format(char *buf, uint64_t epoch, uint64_t counter)
 	return w > 0 ? (size_t)w : 0;
 }
 
+int eg_peer_epoch_parse(const char *buf, size_t len, uint64_t *epoch, char *why, size_t size)
+{
+	size_t at = 0;
+	uint64_t e;
+
+	if (!field(buf, len, &at, "epoch", true, &e) || at != len) {
+		say(why, size, "not \"epoch N\\n\"");
+		return -1;
+	}
+	*epoch = e;
+	return 0;
+}
+
+size_t eg_peer_epoch_format(char buf[EG_PEER_EPOCH_MAX], uint64_t epoch)
+{
+	int w = snprintf(buf, EG_PEER_EPOCH_MAX, "epoch %llu\n", (unsigned long long)epoch);
+
+	return w > 0 ? (size_t)w : 0;
+}
+
+/* the reasons eg_peer_open and eg_peer_update give (test_peer.c pins them) */
+enum eg_peer_refusal eg_peer_refusal_kind(bool opened, const char *why)
+{
+	if (opened)
+		return strncmp(why, "replayed", 8) == 0 ? EG_PEER_RF_REPLAY : EG_PEER_RF_NODE;
+	if (strncmp(why, "bad MAC", 7) == 0)
+		return EG_PEER_RF_MAC;
+	if (strncmp(why, "not a peer", 10) == 0 || strncmp(why, "peer datagram of", 16) == 0 ||
+	    strncmp(why, "datagram of", 11) == 0)
+		return EG_PEER_RF_FORMAT;
+	return EG_PEER_RF_FIELDS;
+}
+
+bool eg_peer_quiet_pass(struct eg_peer_quiet *q, int64_t now, uint32_t *held)
+{
+	/* a clock that went back (it cannot) counts as the minute not over */
+	if (q->logged && (now < q->last_ms ||
+			  (uint64_t)now - (uint64_t)q->last_ms < EG_PEER_QUIET_MS)) {
+		if (q->held < UINT32_MAX)
+			q->held++;
+		return false;
+	}
+	*held = q->held;
+	q->logged = true;
+	q->last_ms = now;
+	q->held = 0;
+	return true;
+}
+
 const char *eg_peer_state_text(enum eg_peer_state s)
 {
 	switch (s) {

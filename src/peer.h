@@ -207,4 +207,37 @@ size_t eg_peer_state_format(char *buf, uint64_t epoch, uint64_t counter);
 
 const char *eg_peer_state_text(enum eg_peer_state s); /* "ok", "recovering", "rebooting" */
 
+/* ---- for the daemon (peerd.c): pure too ---- */
+
+/* Our own epoch's file: exactly "epoch N\n" (the newline may be missing),
+ * N as in the receiver's file.  0 and *epoch, or -1 with why. */
+#define EG_PEER_EPOCH_MAX 32 /* "epoch N\n" with a 20-digit number, NUL */
+int eg_peer_epoch_parse(const char *buf, size_t len, uint64_t *epoch, char *why, size_t size);
+size_t eg_peer_epoch_format(char buf[EG_PEER_EPOCH_MAX], uint64_t epoch);
+
+/* Why a datagram was refused, in kinds the log rate-limits apart: one
+ * kind flooding (forged datagrams) never hides the first of another. */
+enum eg_peer_refusal {
+	EG_PEER_RF_FORMAT, /* not our format: magic, version, length */
+	EG_PEER_RF_MAC,    /* bad MAC: another key, or forged */
+	EG_PEER_RF_FIELDS, /* authentic, but a field the format does not allow */
+	EG_PEER_RF_REPLAY, /* replayed, duplicated or older than the last accepted */
+	EG_PEER_RF_NODE,   /* our own id, or a node other than the peer */
+	EG_PEER_RF_KINDS
+};
+/* The kind of a refusal from its why: opened false for eg_peer_open's,
+ * true for eg_peer_update's. */
+enum eg_peer_refusal eg_peer_refusal_kind(bool opened, const char *why);
+
+/* At most one log line of a kind per EG_PEER_QUIET_MS: pass says whether
+ * to log one at now, and *held how many of the kind were kept quiet since
+ * the last one logged.  Zeroed: nothing logged yet. */
+#define EG_PEER_QUIET_MS 60000
+struct eg_peer_quiet {
+	bool logged;
+	int64_t last_ms;
+	uint32_t held;
+};
+bool eg_peer_quiet_pass(struct eg_peer_quiet *q, int64_t now, uint32_t *held);
+
 #endif

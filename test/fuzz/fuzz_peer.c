@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* libFuzzer: the peer watch reads datagrams from the network and its key
- * and state from files, and trusts none of them.  Any bytes open, parse
- * and drive the hold safely; what is accepted has one spelling (it seals
- * or formats back to the same bytes), and the hold keeps its bounds.
- * The MAC would stop nearly every input at the door, so the input's first
- * 58 bytes are also given a right MAC, and the fields behind it fuzzed. */
+/* libFuzzer: the peer watch reads datagrams from the network and its key,
+ * its state and its own epoch from files, and trusts none of them.  Any
+ * bytes open, parse and drive the hold safely; what is accepted has one
+ * spelling (it seals or formats back to the same bytes), and the hold
+ * keeps its bounds.  The MAC would stop nearly every input at the door,
+ * so the input's first 58 bytes are also given a right MAC, and the
+ * fields behind it fuzzed. */
 #include "peer.h"
 
 #include <bearssl.h>
@@ -116,6 +117,15 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 		/* one spelling: the input is the formatted text, with or without its last LF */
 		if (n == 0 || n >= sizeof buf || !(size == n || size == n - 1) ||
 		    memcmp(buf, data, size) != 0)
+			abort();
+	}
+
+	if (eg_peer_epoch_parse((const char *)data, size, &e, why, sizeof why) == 0) {
+		char eb[EG_PEER_EPOCH_MAX];
+
+		n = eg_peer_epoch_format(eb, e);
+		if (n == 0 || n >= sizeof eb || !(size == n || size == n - 1) ||
+		    memcmp(eb, data, size) != 0)
 			abort();
 	}
 

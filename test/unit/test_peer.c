@@ -812,6 +812,95 @@ static void state_text(void)
 	}
 }
 
+/* What the daemon adds: its epoch file, the kinds of refusal its log
+ * tells apart, and the limit of one line a kind a minute. */
+static void daemon_side(void)
+{
+	static const char *const bad[] = {"", "epoch\n", "epoch 01\n", "epoch 1\n\n", "epoch 1 \n",
+					  "epoch -1\n", "counter 1\n", "epoch 1\ncounter 2\n",
+					  "epoch 18446744073709551616\n", "Epoch 1\n"};
+	static const uint8_t key_b[32] = "another key, 32 bytes, not ours";
+	char buf[EG_PEER_EPOCH_MAX], why[EG_PEER_WHY] = "";
+	uint8_t d[EG_PEER_DGRAM_LEN], ok[EG_PEER_DGRAM_LEN];
+	struct eg_peer_msg m = msg("b", 5, 9, EG_PEER_OK, 0), out;
+	struct eg_peer p;
+	struct eg_peer_quiet q = {0};
+	uint64_t e = 77;
+	uint32_t held = 99;
+	int wrong = 0;
+	size_t n;
+
+	n = eg_peer_epoch_format(buf, 42);
+	CHECK(n == 9 && strcmp(buf, "epoch 42\n") == 0, "epoch file: \"epoch 42\\n\"");
+	CHECK(eg_peer_epoch_parse(buf, n, &e, why, sizeof why) == 0 && e == 42, "...parses back");
+	CHECK(eg_peer_epoch_parse("epoch 7", 7, &e, why, sizeof why) == 0 && e == 7,
+	      "...the newline may be missing");
+	n = eg_peer_epoch_format(buf, UINT64_MAX);
+	CHECK(eg_peer_epoch_parse(buf, n, &e, why, sizeof why) == 0 && e == UINT64_MAX,
+	      "...the largest fits");
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		e = 77;
+		if (eg_peer_epoch_parse(bad[i], strlen(bad[i]), &e, why, sizeof why) != -1 || e != 77)
+			wrong++;
+	}
+	CHECK_INT(wrong, 0, "%zu malformed epoch files refused, the output untouched",
+		  sizeof bad / sizeof bad[0]);
+	CHECK_STR(why, "not \"epoch N\\n\"", "...with a reason");
+
+	/* the kinds, from the reasons the functions give */
+	eg_peer_seal(&m, key_a, sizeof key_a, ok);
+#define KIND_OPEN(buf_, len_, key_, want_, what_)                                             \
+	do {                                                                                  \
+		int r_ = eg_peer_open(buf_, len_, key_, 32, &out, why, sizeof why);           \
+		CHECK(r_ == -1 && eg_peer_refusal_kind(false, why) == (want_), "kind: %s (%s)", \
+		      what_, why);                                                            \
+	} while (0)
+	KIND_OPEN(ok, 10, key_a, EG_PEER_RF_FORMAT, "10 bytes");
+	KIND_OPEN((const uint8_t *)"GET / HTTP/1.0", 14, key_a, EG_PEER_RF_FORMAT, "not ours");
+	memcpy(d, ok, sizeof d);
+	d[3] = '2';
+	KIND_OPEN(d, sizeof d, key_a, EG_PEER_RF_FORMAT, "another version");
+	KIND_OPEN(ok, sizeof ok, key_b, EG_PEER_RF_MAC, "another key");
+	memcpy(d, ok, sizeof d);
+	d[50] ^= 1;
+	KIND_OPEN(d, sizeof d, key_a, EG_PEER_RF_MAC, "altered");
+	memcpy(d, ok, sizeof d);
+	d[53] = 7;
+	remac(d);
+	KIND_OPEN(d, sizeof d, key_a, EG_PEER_RF_FIELDS, "an unknown state, authentic");
+	memcpy(d, ok, sizeof d);
+	d[36] = 'x';
+	remac(d);
+	KIND_OPEN(d, sizeof d, key_a, EG_PEER_RF_FIELDS, "padding, authentic");
+	memcpy(d, ok, sizeof d);
+	d[57] = 1;
+	remac(d);
+	KIND_OPEN(d, sizeof d, key_a, EG_PEER_RF_FIELDS, "a hold with ok, authentic");
+#undef KIND_OPEN
+	eg_peer_init(&p, "a", 1, why, sizeof why);
+	CHECK(eg_peer_update(&p, 0, &m, why, sizeof why) == 0, "accepted once");
+	CHECK(eg_peer_update(&p, 1, &m, why, sizeof why) == -1 &&
+	      eg_peer_refusal_kind(true, why) == EG_PEER_RF_REPLAY, "kind: a replay (%s)", why);
+	m = msg("c", 6, 1, EG_PEER_OK, 0);
+	CHECK(eg_peer_update(&p, 1, &m, why, sizeof why) == -1 &&
+	      eg_peer_refusal_kind(true, why) == EG_PEER_RF_NODE, "kind: another node (%s)", why);
+	m = msg("a", 6, 1, EG_PEER_OK, 0);
+	CHECK(eg_peer_update(&p, 1, &m, why, sizeof why) == -1 &&
+	      eg_peer_refusal_kind(true, why) == EG_PEER_RF_NODE, "kind: our own id (%s)", why);
+
+	/* one line a minute, and the count of those kept quiet */
+	CHECK(eg_peer_quiet_pass(&q, 5000, &held) && held == 0, "quiet: the first is logged");
+	CHECK(!eg_peer_quiet_pass(&q, 5001, &held), "quiet: the next, 1 ms later, is not");
+	for (int i = 0; i < 1000; i++)
+		eg_peer_quiet_pass(&q, 6000 + i, &held);
+	CHECK(!eg_peer_quiet_pass(&q, 5000 + EG_PEER_QUIET_MS - 1, &held), "...nor at 59.999 s");
+	CHECK(eg_peer_quiet_pass(&q, 5000 + EG_PEER_QUIET_MS, &held) && held == 1002,
+	      "...at 60 s one is, saying 1002 were kept quiet");
+	CHECK(!eg_peer_quiet_pass(&q, 4000, &held), "a clock that went back keeps quiet");
+	CHECK(eg_peer_quiet_pass(&q, 5000 + 2 * EG_PEER_QUIET_MS, &held) && held == 1,
+	      "...and counts it");
+}
+
 void test_peer(void)
 {
 	ids();
@@ -824,6 +913,7 @@ void test_peer(void)
 	tie_break();
 	races();
 	state_text();
+	daemon_side();
 	CHECK_STR(eg_peer_state_text(EG_PEER_OK), "ok", "state text ok");
 	CHECK_STR(eg_peer_state_text((enum eg_peer_state)9), "unknown", "state text 9");
 }
