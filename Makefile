@@ -32,7 +32,7 @@ SRCS := main.c clock.c log.c util.c conf.c guard_logic.c record.c wdt.c verify.c
 	ctl.c handoff.c grubenv.c bootsel.c grubcmd.c manifest.c http.c
 SRCS += netcfg.c netlink.c netcmd.c fetch_logic.c fetch.c kexec.c
 SRCS += heal_logic.c heal.c
-SRCS += peer.c
+SRCS += peer.c peerd.c
 SRCS += uplink.c
 HDRS := $(wildcard src/*.h)
 
