@@ -63,6 +63,7 @@ struct dctx {
 	int ctl_fd;
 	struct client clients[EG_CTL_CLIENTS];
 	char cmdline[EG_CMDLINE_MAX];
+	struct eg_peerd peer;
 	struct eg_healer heal;
 };
 
@@ -195,6 +196,9 @@ static void begin_shutdown(struct dctx *x, enum eg_dreason r, const char *detail
 	uint32_t t = x->conf.shutdown_s;
 	int err;
 
+	/* whatever takes this machine down, the peer holds its own reboot
+	 * until we are back (or its bound ends) */
+	eg_peerd_say(&x->peer, EG_PEER_REBOOTING, now_ms());
 	reason_text(x, r, detail, x->shutdown_reason, sizeof x->shutdown_reason);
 	if (r != EG_R_SHUTDOWN)
 		eg_log(EG_ERR, "orderly reboot: %s", x->shutdown_reason);
@@ -280,11 +284,12 @@ static void status_text(const struct dctx *x, char *out, size_t size, bool json)
 	const char *cs, *ks;
 	char pet[24], at[24], conf_at[24];
 	char e1[EG_MSG_MAX * 2], e2[EG_REASON_MAX * 2], e3[80], e4[EG_PATH_MAX * 2];
-	char e5[EG_MSG_MAX * 2], boot[80], grub[EG_MSG_MAX], heal[700];
+	char e5[EG_MSG_MAX * 2], boot[80], grub[EG_MSG_MAX], heal[700], peer[400];
 	struct eg_grubstat g;
 	const char *trial, *entry;
 
 	eg_heal_status(&x->heal, now, json, heal, sizeof heal);
+	eg_peerd_status(&x->peer, now, json, peer, sizeof peer);
 	eg_grub_state(&x->conf, x->cmdline, &g);
 	trial = g.s.trial < 0 ? "" : eg_entry_name[g.s.trial];
 	entry = g.b.entry < 0 ? "" : eg_entry_name[g.b.entry];
@@ -307,7 +312,7 @@ static void status_text(const struct dctx *x, char *out, size_t size, bool json)
 			 "\"grub_default\":\"%s\",\"grub_one_shot\":\"%s\",\"grub_max_tries\":%d,"
 			 "\"grub_A_tries\":%d,\"grub_B_tries\":%d,\"grub_recovery_tries\":%d,"
 			 "\"confirm_state\":\"%s\",\"confirm_left_s\":%lld,\"checkin_state\":\"%s\","
-			 "\"checkin_left_s\":%lld,\"shutdown\":\"%s\"%.320s}\n",
+			 "\"checkin_left_s\":%lld,\"shutdown\":\"%s\"%.320s",
 			 e4, e3, (unsigned long)x->timeout_s,
 			 x->wdt_fd >= 0 ? "armed" : x->stopped_ms ? "stopped" : "none",
 			 (long long)(x->wdt_fd >= 0 ? now - x->d.last_pet_ms : -1),
@@ -316,6 +321,7 @@ static void status_text(const struct dctx *x, char *out, size_t size, bool json)
 			 entry, g.b.attempt, e5, eg_entry_name[g.s.def], trial, g.s.max_tries,
 			 g.s.tries[0], g.s.tries[1], g.s.tries[2], cs,
 			 (long long)cl, ks, (long long)kl, x->d.shutting_down ? e2 : "", heal);
+		snprintf(out + strlen(out), size - strlen(out), "%.320s}\n", peer);
 		return;
 	}
 	if (g.b.entry < 0)
@@ -380,9 +386,9 @@ static void status_text(const struct dctx *x, char *out, size_t size, bool json)
 			 "grubenv: %s\n"
 			 "confirm: %s\n"
 			 "checkin: %s\n"
-			 "%s"
+			 "%s%s"
 			 "shutdown: %s%s%s\n",
-			 wd, handoff, x->boot_id, x->previous, boot, grub, confirm, checkin, heal,
+			 wd, handoff, x->boot_id, x->previous, boot, grub, confirm, checkin, heal, peer,
 			 x->d.shutting_down ? "begun (" : "none", x->d.shutting_down ? x->shutdown_reason : "",
 			 x->d.shutting_down ? ")" : "");
 	}
@@ -742,7 +748,8 @@ int eg_cmd_daemon(const struct eg_opts *o, int notify_fd)
 	eg_daemon_init(&x.d, now_ms(), x.wdt_fd >= 0 ? x.timeout_s : x.conf.timeout_s,
 		       x.wdt_fd >= 0, x.conf.confirm_s, x.conf.checkin_s, x.conf.checkin_grace_s,
 		       x.conf.checkin_s && checkin_armed_persisted(&x));
-	eg_heal_start(&x.heal, &x.conf, now_ms());
+	eg_peerd_start(&x.peer, &x.conf, now_ms());
+	eg_heal_start(&x.heal, &x.conf, &x.peer, now_ms());
 
 	x.ctl_fd = eg_sock_listen(eg_run_path("control"), 0600);
 	if (x.ctl_fd < 0)
@@ -762,10 +769,10 @@ int eg_cmd_daemon(const struct eg_opts *o, int notify_fd)
 	notify_ready(notify_fd);
 
 	for (;;) {
-		struct pollfd pf[2 + EG_CTL_CLIENTS + EG_HEAL_FDS];
+		struct pollfd pf[2 + EG_CTL_CLIENTS + EG_PEERD_FDS + EG_HEAL_FDS];
 		int64_t now = now_ms(), wait, wake;
 		struct eg_daction a = eg_daemon_step(&x.d, now, EG_D_TICK);
-		int n = 0, hn, h0, pr;
+		int n = 0, hn, h0, pn, p0, pr;
 
 		if (a.pet) {
 			err = eg_wdt_pet(x.wdt_fd);
@@ -800,8 +807,13 @@ int eg_cmd_daemon(const struct eg_opts *o, int notify_fd)
 				wait = cl->deadline_ms - now;
 			pf[n++] = (struct pollfd){cl->fd, POLLIN, 0};
 		}
-		h0 = n;
 		wake = now + wait;
+		/* the peer watch outlives a shutdown begun: it keeps saying
+		 * rebooting until the daemon is gone */
+		p0 = n;
+		pn = eg_peerd_fds(&x.peer, pf + n, now, &wake);
+		n += pn;
+		h0 = n;
 		hn = x.d.shutting_down ? 0 : eg_heal_fds(&x.heal, pf + n, now, &wake);
 		n += hn;
 		wait = wake - now;
@@ -811,6 +823,8 @@ int eg_cmd_daemon(const struct eg_opts *o, int notify_fd)
 		if (pr < 0)
 			for (int i = 0; i < n; i++)
 				pf[i].revents = 0;
+		/* the peer's news first: the self-heal's guards read it */
+		eg_peerd_run(&x.peer, pf + p0, pn, now_ms());
 		if (!x.d.shutting_down && eg_heal_run(&x.heal, pf + h0, hn, now_ms())) {
 			struct eg_daction s = eg_daemon_step(&x.d, now_ms(), EG_D_HEAL);
 			if (s.shutdown)

@@ -10,6 +10,30 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+/*
+ * THE PEER'S SETTLE.  When the other guards allow the reboot and a peer is
+ * watched, we say REBOOTING for EG_PEER_SETTLE_MS (peerd.c sends three
+ * datagrams in it), receiving all the while, and reboot only if the peer
+ * still lets us go (peer.h, THE TIE-BREAK); if not, we say RECOVERING
+ * again and the peer vetoes.  The guards have EG_HEAL_GUARDS_MS (10 s) to
+ * answer, the ping probe takes up to ping_timeout (8 s at most) and the
+ * settle 3 s: more than 10 one after the other.  So the settle begins
+ * once the probe has settled without an answer, or SETTLE_LATEST_MS (6 s)
+ * after the guards began, beside a probe still running, whichever is
+ * first: the answer comes at most 6 + 3 = 9 s after the guards began, 1 s
+ * within the bound, and the probe (8 s at most) has settled by then.  With
+ * ping_timeout at most 6 s (the default is 2 s) they run one after the
+ * other, and a target that answers keeps us from announcing a reboot we
+ * would not make; beside a longer probe that answers late, we take the
+ * announcement back (RECOVERING), which holds the peer at most one
+ * peer_hold_max more.
+ */
+enum { SETTLE_NONE, SETTLE_WAIT, SETTLE_RUN };
+#define SETTLE_LATEST_MS (EG_HEAL_GUARDS_MS - EG_PEER_SETTLE_MS - 1000)
+_Static_assert(SETTLE_LATEST_MS >= 0 && 8000 < SETTLE_LATEST_MS + EG_PEER_SETTLE_MS &&
+		       SETTLE_LATEST_MS + EG_PEER_SETTLE_MS < EG_HEAL_GUARDS_MS,
+	       "the settle and the longest ping_timeout answer within EG_HEAL_GUARDS_MS");
+
 /* ---- windows that outlive a reboot ---- */
 
 static void window_path(const struct eg_healer *w, const char *name, char *buf, size_t size)
@@ -188,7 +212,10 @@ static bool is_healthy(const struct eg_healer *w)
 	return eg_link_trouble(&w->link, w->c->check_v4) == NULL;
 }
 
-void eg_heal_start(struct eg_healer *w, const struct eg_conf *c, int64_t now)
+static void peer_say(struct eg_healer *w, int64_t now);
+
+void eg_heal_start(struct eg_healer *w, const struct eg_conf *c, struct eg_peerd *peer,
+		   int64_t now)
 {
 	struct eg_heal_conf hc = {
 		.grace_ms = (int64_t)c->heal_grace_s * 1000,
@@ -202,6 +229,7 @@ void eg_heal_start(struct eg_healer *w, const struct eg_conf *c, int64_t now)
 
 	memset(w, 0, sizeof *w);
 	w->c = c;
+	w->peer = peer;
 	w->mon_fd = -1;
 	for (int i = 0; i < 2; i++)
 		w->probes[i].fd = -1;
@@ -229,6 +257,7 @@ void eg_heal_start(struct eg_healer *w, const struct eg_conf *c, int64_t now)
 		w->inhibit_saved_ms = now;
 	}
 	eg_heal_init(&w->h, &hc, false, w->healthy, fails_load(), now);
+	peer_say(w, now);
 	{
 		char cd[24], iv[24];
 		const char *t = eg_link_trouble(&w->link, c->check_v4);
@@ -256,6 +285,10 @@ int eg_heal_fds(struct eg_healer *w, struct pollfd *pf, int64_t now, int64_t *wa
 	at = w->h.state == EG_HS_HEALTHY ? INT64_MAX : w->h.deadline_ms;
 	if (w->nprobes && w->probe_deadline_ms < at)
 		at = w->probe_deadline_ms;
+	if (w->settle == SETTLE_WAIT && w->guards_ms + SETTLE_LATEST_MS < at)
+		at = w->guards_ms + SETTLE_LATEST_MS;
+	if (w->settle == SETTLE_RUN && w->settle_end_ms < at)
+		at = w->settle_end_ms;
 	if (w->cooldown_until_ms && w->cooldown_saved_ms + EG_HEAL_SAVE_MS < at)
 		at = w->cooldown_saved_ms + EG_HEAL_SAVE_MS;
 	if (w->inhibit_until_ms && w->inhibit_saved_ms + EG_HEAL_SAVE_MS < at)
@@ -301,6 +334,7 @@ static void guards_now(struct eg_healer *w, int64_t now)
 			eg_copy(w->guard_what, sizeof w->guard_what, what);
 		}
 	}
+	g->peer_holds = eg_peerd_holds(w->peer, now, w->peer_what, sizeof w->peer_what);
 }
 
 static bool ping_configured(const struct eg_healer *w)
@@ -365,6 +399,61 @@ static int probes_run(struct eg_healer *w, const struct pollfd *pf, int n, int64
 	return 0;
 }
 
+/* What we say to the peer follows the ladder: recovering from the moment
+ * the uplink is found unhealthy, rebooting in the settle and once the
+ * reboot is decided, ok while healthy. */
+static void peer_say(struct eg_healer *w, int64_t now)
+{
+	enum eg_peer_state s = EG_PEER_RECOVERING;
+
+	if (w->h.state == EG_HS_OFF || w->h.state == EG_HS_HEALTHY)
+		s = EG_PEER_OK;
+	else if (w->h.state == EG_HS_REBOOT || w->settle == SETTLE_RUN)
+		s = EG_PEER_REBOOTING;
+	eg_peerd_say(w->peer, s, now);
+}
+
+static void settle_begin(struct eg_healer *w, int64_t now)
+{
+	w->settle = SETTLE_NONE;
+	/* the peer may have begun to hold us while the probe ran */
+	if (eg_peerd_holds(w->peer, now, w->peer_what, sizeof w->peer_what)) {
+		w->guards.peer_holds = true;
+		return;
+	}
+	eg_log(EG_WARN, "heal: %s reboot: the guards allow it; announcing it to the peer for %ds "
+	       "first", w->c->iface, EG_PEER_SETTLE_MS / 1000);
+	w->settle = SETTLE_RUN;
+	w->settle_end_ms = now + EG_PEER_SETTLE_MS;
+	peer_say(w, now);
+}
+
+/* The guards' answer once nothing is pending (the probes, the peer's
+ * settle): the veto, or -1 while something is. */
+static int guards_answer(struct eg_healer *w, const struct pollfd *pf, int n, int64_t now)
+{
+	struct eg_hguards *g = &w->guards;
+
+	if (w->nprobes) {
+		int p = probes_run(w, pf, n, now);
+
+		if (p >= 0)
+			g->ping = p;
+	}
+	/* a target answered: no settle, or take the announcement back */
+	if (w->settle != SETTLE_NONE && !eg_heal_need_settle(g, true))
+		w->settle = SETTLE_NONE;
+	if (w->settle == SETTLE_WAIT && (w->nprobes == 0 || now >= w->guards_ms + SETTLE_LATEST_MS))
+		settle_begin(w, now);
+	if (w->settle == SETTLE_RUN && now >= w->settle_end_ms) {
+		w->settle = SETTLE_NONE;
+		g->peer_holds = eg_peerd_holds(w->peer, now, w->peer_what, sizeof w->peer_what);
+	}
+	if (w->nprobes || w->settle != SETTLE_NONE)
+		return -1;
+	return (int)eg_heal_veto(g);
+}
+
 /* ---- the ladder's effects ---- */
 
 static void veto_text(const struct eg_healer *w, enum eg_hveto v, int64_t now, char *buf,
@@ -386,6 +475,9 @@ static void veto_text(const struct eg_healer *w, enum eg_hveto v, int64_t now, c
 		break;
 	case EG_HV_PING:
 		snprintf(buf, size, "ping veto: %.400s", w->guard_what);
+		break;
+	case EG_HV_PEER:
+		snprintf(buf, size, "%s", w->peer_what);
 		break;
 	case EG_HV_NO_IFACE:
 		snprintf(buf, size, "%s has not existed since the daemon started (is iface= right?)",
@@ -455,6 +547,8 @@ static bool perform(struct eg_healer *w, const struct eg_haction *a, int64_t now
 		guards_now(w, now);
 		if (eg_heal_need_ping(&w->guards, ping_configured(w)))
 			start_probes(w, now);
+		w->guards_ms = now;
+		w->settle = eg_heal_need_settle(&w->guards, w->peer->on) ? SETTLE_WAIT : SETTLE_NONE;
 		break;
 	case EG_HA_VETOED:
 		veto_text(w, a->veto, now, buf, sizeof buf);
@@ -489,11 +583,15 @@ static bool step(struct eg_healer *w, int64_t now, enum eg_hevent ev, enum eg_hv
 
 		if (perform(w, &a, now))
 			return true;
-		if (a.act == EG_HA_GUARDS && w->nprobes == 0) {
+		if (a.act == EG_HA_GUARDS) {
+			int v = guards_answer(w, NULL, 0, now);
+
 			/* nothing to wait for: answer at once */
-			ev = EG_HE_GUARDS;
-			veto = eg_heal_veto(&w->guards);
-			continue;
+			if (v >= 0) {
+				ev = EG_HE_GUARDS;
+				veto = (enum eg_hveto)v;
+				continue;
+			}
 		}
 		if (a.act == EG_HA_NONE)
 			break;
@@ -508,6 +606,7 @@ static bool step(struct eg_healer *w, int64_t now, enum eg_hevent ev, enum eg_hv
 bool eg_heal_run(struct eg_healer *w, const struct pollfd *pf, int n, int64_t now)
 {
 	enum eg_hstate before = w->h.state;
+	bool reboot;
 
 	if (before == EG_HS_OFF || before == EG_HS_REBOOT)
 		return false;
@@ -536,15 +635,23 @@ bool eg_heal_run(struct eg_healer *w, const struct pollfd *pf, int n, int64_t no
 		if (step(w, now, w->healthy ? EG_HE_HEALTHY : EG_HE_UNHEALTHY, EG_HV_NONE))
 			return true;
 	}
-	if (w->nprobes) {
-		int p = probes_run(w, pf, n, now);
-		if (p >= 0) {
-			w->guards.ping = p;
-			return step(w, now, EG_HE_GUARDS, eg_heal_veto(&w->guards));
-		}
-		return false;
+	if (w->h.state == EG_HS_GUARDS && (w->nprobes || w->settle != SETTLE_NONE)) {
+		int v = guards_answer(w, pf, n, now);
+
+		/* a tick still ends the guards at their deadline, should the
+		 * answer (bounded above) ever be late */
+		reboot = v >= 0 ? step(w, now, EG_HE_GUARDS, (enum eg_hveto)v) :
+				  step(w, now, EG_HE_TICK, EG_HV_NONE);
+	} else {
+		reboot = step(w, now, w->healthy ? EG_HE_HEALTHY : EG_HE_TICK, EG_HV_NONE);
 	}
-	return step(w, now, w->healthy ? EG_HE_HEALTHY : EG_HE_TICK, EG_HV_NONE);
+	if (w->h.state != EG_HS_GUARDS) {
+		/* healed, vetoed or rebooting: the guards' probes and settle are over */
+		close_probes(w);
+		w->settle = SETTLE_NONE;
+	}
+	peer_say(w, now);
+	return reboot;
 }
 
 int eg_heal_inhibit(struct eg_healer *w, int64_t now, int64_t ms, char *msg, size_t size)

@@ -8,13 +8,16 @@
  * outlive a reboot (reboot_cooldown, the operator's inhibit) are kept as
  * the time left, counted down with CLOCK_BOOTTIME: a machine without a
  * real-time clock, whose wall clock may say 1970 after a reboot, keeps
- * them all the same.
+ * them all the same.  With a peer watched (peerd.h), it tells the peer
+ * what it is doing (recovering while unhealthy, rebooting in the settle
+ * before a reboot and after), and the peer is one of the guards.
  */
 #ifndef EG_HEAL_H
 #define EG_HEAL_H
 
 #include "conf.h"
 #include "heal_logic.h"
+#include "peerd.h"
 #include "uplink.h"
 
 #include <poll.h>
@@ -38,12 +41,19 @@ struct eg_healer {
 	int64_t probe_deadline_ms;
 	struct eg_hguards guards;        /* the last evaluation */
 	char guard_what[EG_MSG_MAX];     /* what the winning veto names */
+	struct eg_peerd *peer;           /* the peer watch: told our state, asked the guard */
+	char peer_what[EG_PEER_WHY + 48];
+	int settle;                      /* the peer's settle before a reboot (heal.c) */
+	int64_t guards_ms, settle_end_ms;
 	char reason[EG_REASON_MAX];      /* the reboot's, once decided */
 };
 
 /* Start watching c->iface (nothing when it is ""): open the monitor,
- * query the link, read the kept failure count and windows. */
-void eg_heal_start(struct eg_healer *w, const struct eg_conf *c, int64_t now);
+ * query the link, read the kept failure count and windows.  peer is the
+ * daemon's peer watch (started, on or off): the self-heal tells it what
+ * to announce and asks it before a reboot. */
+void eg_heal_start(struct eg_healer *w, const struct eg_conf *c, struct eg_peerd *peer,
+		   int64_t now);
 /* Add the fds to poll to pf (room for EG_HEAL_FDS); returns how many.
  * *wake is lowered to when the self-heal must step next. */
 int eg_heal_fds(struct eg_healer *w, struct pollfd *pf, int64_t now, int64_t *wake);

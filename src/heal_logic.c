@@ -188,6 +188,11 @@ bool eg_heal_need_ping(const struct eg_hguards *g, bool ping_configured)
 	return ping_configured && eg_heal_veto(&rest) == EG_HV_NONE;
 }
 
+bool eg_heal_need_settle(const struct eg_hguards *g, bool peer_watched)
+{
+	return peer_watched && eg_heal_veto(g) == EG_HV_NONE;
+}
+
 const char *eg_hveto_text(enum eg_hveto v)
 {
 	switch (v) {
@@ -196,7 +201,7 @@ const char *eg_hveto_text(enum eg_hveto v)
 	case EG_HV_INHIBIT: return "inhibited by the operator";
 	case EG_HV_COOLDOWN: return "cooldown";
 	case EG_HV_USB: return "usb mass storage in use";
-	case EG_HV_PEER: return "the peer is recovering";
+	case EG_HV_PEER: return "the peer is recovering or rebooting";
 	case EG_HV_FAILOVER: return "another uplink carries the traffic";
 	case EG_HV_PING: return "a ping-veto target answers";
 	case EG_HV_UNKNOWN: return "the guards did not answer in time";

@@ -116,6 +116,10 @@ struct eg_hguards {
 enum eg_hveto eg_heal_veto(const struct eg_hguards *g);
 /* Whether the ping probe is needed: nothing else vetoes and it is configured. */
 bool eg_heal_need_ping(const struct eg_hguards *g, bool ping_configured);
+/* Whether the peer's settle is (still) needed before the reboot: a peer
+ * is watched and nothing vetoes, the ping's answer included once it has
+ * one (peer.h, THE TIE-BREAK; heal.c runs it). */
+bool eg_heal_need_settle(const struct eg_hguards *g, bool peer_watched);
 
 const char *eg_hveto_text(enum eg_hveto v);
 const char *eg_hstage_text(int stage); /* "on its own", "bounce", "re-apply", "restart" */

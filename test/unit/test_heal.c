@@ -235,6 +235,12 @@ static void veto_order(void)
 		CHECK(eg_heal_need_ping(&g, true) == ((m & 31) == 0),
 		      "guards %d: the ping is sent only when nothing else holds", m);
 		CHECK(!eg_heal_need_ping(&g, false), "guards %d: no ping without targets", m);
+		CHECK(eg_heal_need_settle(&g, true) == (m == 0),
+		      "guards %d: the peer's settle only when nothing holds, the ping included", m);
+		CHECK(!eg_heal_need_settle(&g, false), "guards %d: no settle without a peer", m);
+		g.ping = -1;
+		CHECK(eg_heal_need_settle(&g, true) == ((m & 31) == 0),
+		      "guards %d: a ping not answered yet does not stop the settle", m);
 	}
 	CHECK_INT(good, n, "all 64 guard combinations give the first veto in order");
 	{
