@@ -93,18 +93,16 @@ static bool epoch_save(struct eg_peerd *d, int64_t now)
 {
 	char path[EG_PATH_MAX + 16], text[EG_PEER_EPOCH_MAX];
 	size_t n = eg_peer_epoch_format(text, d->p.my_epoch);
-	int err;
+	int err = 0;
 
-	if (mkdir(d->c->state_dir, 0700) != 0 && errno != EEXIST) {
-		quiet_log(d, EG_PEERD_Q_FILE, now, "peer: unable to create %s: %s; nothing is sent "
-			  "until the epoch is saved", d->c->state_dir, strerror(errno));
-		return false;
-	}
 	file_path(d, "peer-epoch", path, sizeof path);
-	err = eg_write_atomic(path, text, n, 0600);
+	if (mkdir(d->c->state_dir, 0700) != 0 && errno != EEXIST)
+		err = -errno;
+	if (!err)
+		err = eg_write_atomic(path, text, n, 0600);
 	if (err) {
 		quiet_log(d, EG_PEERD_Q_FILE, now, "peer: unable to write %s: %s; nothing is sent "
-			  "until the epoch is saved", path, strerror(-err));
+			  "until it is written", path, strerror(-err));
 		return false;
 	}
 	d->epoch_saved = true;
@@ -230,17 +228,17 @@ static void send_now(struct eg_peerd *d, int64_t now)
 	 * sends a pair again (REPLAY in peer.h) */
 	if (!d->epoch_saved && !epoch_save(d, now))
 		return;
+	/* say and seal cannot fail (a 64-bit counter; the key and our id
+	 * were checked at the start), sendto can */
 	if (eg_peer_say(&d->p, now, d->say, hold, &m, why, sizeof why) != 0 ||
-	    eg_peer_seal(&m, d->key, d->keylen, buf) != EG_PEER_DGRAM_LEN) {
-		quiet_log(d, EG_PEERD_Q_SEND, now, "peer: unable to make a heartbeat: %s", why);
+	    eg_peer_seal(&m, d->key, d->keylen, buf) != EG_PEER_DGRAM_LEN)
+		errno = EINVAL;
+	else if (sendto(d->fd, buf, sizeof buf, MSG_DONTWAIT | MSG_NOSIGNAL, (struct sockaddr *)&sa,
+			sizeof sa) == (ssize_t)sizeof buf)
 		return;
-	}
-	if (sendto(d->fd, buf, sizeof buf, MSG_DONTWAIT | MSG_NOSIGNAL, (struct sockaddr *)&sa,
-		   sizeof sa) != (ssize_t)sizeof buf) {
-		addr_text(d->to.addr, d->to.port, to);
-		quiet_log(d, EG_PEERD_Q_SEND, now, "peer: unable to send a heartbeat to %s: %s", to,
-			  strerror(errno));
-	}
+	addr_text(d->to.addr, d->to.port, to);
+	quiet_log(d, EG_PEERD_Q_SEND, now, "peer: unable to send a heartbeat to %s: %s", to,
+		  strerror(errno));
 }
 
 void eg_peerd_say(struct eg_peerd *d, enum eg_peer_state s, int64_t now)
