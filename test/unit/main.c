@@ -57,6 +57,7 @@ int main(void)
 	test_peer();
 	test_uplink();
 	test_heal();
+	test_failover();
 	printf("1..%d\n", unit_run);
 	return unit_failed ? 1 : 0;
 }

@@ -50,5 +50,6 @@ void test_kexec(void);
 void test_peer(void);
 void test_uplink(void);
 void test_heal(void);
+void test_failover(void);
 
 #endif
