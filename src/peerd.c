@@ -42,7 +42,7 @@ static void quiet_log(struct eg_peerd *d, int k, int64_t now, const char *fmt, .
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
 	if (held)
-		eg_log(EG_WARN, "%s (%lu more like it in the last minute, not logged)", msg,
+		eg_log(EG_WARN, "%s (and %lu more like it since the last one logged)", msg,
 		       (unsigned long)held);
 	else
 		eg_log(EG_WARN, "%s", msg);
