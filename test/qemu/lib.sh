@@ -51,6 +51,8 @@
 #   EG_STATE_IMG=FILE  the record disk (/dev/vdb) of the next boots
 #                  (default $EG_WORK/state.img); two VMs running at once
 #                  need one each (heal.sh's eg_peer sets it)
+#   EG_UDP_FWD=HOSTPORT:GUESTPORT  with EG_NET=1, also forward UDP from
+#                  127.0.0.1:HOSTPORT to the guest's GUESTPORT on n0
 
 set -uo pipefail
 
@@ -303,6 +305,10 @@ eg_boot() {
 		# the kernel is booted directly.
 		local netdev=user,id=n0,restrict=on
 		[ "$EG_NET" != 1 ] || netdev+=,hostfwd=tcp:127.0.0.1:0-:22
+		# EG_UDP_FWD=HOSTPORT:GUESTPORT: datagrams to 127.0.0.1:HOSTPORT
+		# reach the guest's GUESTPORT (M46 sends a forged heartbeat)
+		[ -z "${EG_UDP_FWD:-}" ] ||
+			netdev+=",hostfwd=udp:127.0.0.1:${EG_UDP_FWD%%:*}-:${EG_UDP_FWD#*:}"
 		[ -z "${EG_FETCH_PORT:-}" ] ||
 			netdev+=",guestfwd=tcp:10.0.2.100:80-cmd:/bin/sh -c 'exec busybox nc 127.0.0.1 $EG_FETCH_PORT 2>/dev/null'"
 		args+=(-netdev "$netdev" -device "virtio-net-pci,netdev=n0,romfile=")
