@@ -34,7 +34,7 @@ SRCS += netcfg.c netlink.c netcmd.c fetch_logic.c fetch.c kexec.c
 SRCS += heal_logic.c heal.c
 SRCS += peer.c peerd.c
 SRCS += uplink.c
-SRCS += failover_logic.c
+SRCS += failover_logic.c failover.c
 HDRS := $(wildcard src/*.h)
 
 WARN := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wwrite-strings -Wvla

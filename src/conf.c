@@ -118,6 +118,25 @@ const struct eg_keydef eg_keys[EG_K_COUNT] = {
 	[EG_K_PEER_INTERVAL] = {"peer_interval", EG_T_DURATION, 1, M, "5s"},
 	/* the longest a recovering or rebooting peer holds our reboot (0: never) */
 	[EG_K_PEER_HOLD_MAX] = {"peer_hold_max", EG_T_DURATION, 0, 24 * H, "15m"},
+	/* uplink failover (the daemon, with iface= the primary): the backup
+	 * uplink, none: off */
+	[EG_K_UPLINK2] = {"uplink2", EG_T_IFACE, 0, 0, ""},
+	/* start and stop the backup (a PPPoE or L2TP session), and the primary */
+	[EG_K_UPLINK2_UP] = {"uplink2_up", EG_T_COMMAND, 0, 0, ""},
+	[EG_K_UPLINK2_DOWN] = {"uplink2_down", EG_T_COMMAND, 0, 0, ""},
+	[EG_K_UPLINK1_UP] = {"uplink1_up", EG_T_COMMAND, 0, 0, ""},
+	[EG_K_UPLINK1_DOWN] = {"uplink1_down", EG_T_COMMAND, 0, 0, ""},
+	/* the two are one exclusive set: never both running */
+	[EG_K_UPLINK_SET] = {"uplink_set", EG_T_BOOL, 0, 1, "0"},
+	/* the ladder stage after which an unhealthy primary fails over */
+	[EG_K_FAILOVER_STAGE] = {"failover_stage", EG_T_COUNT, 1, 3, "2"},
+	/* the primary healthy this long, without a break, before fail-back */
+	[EG_K_FAILBACK_AFTER] = {"failback_after", EG_T_DURATION, 1, 24 * H, "5m"},
+	/* the default route's next hop through each; none: on-link (dev IFACE) */
+	[EG_K_UPLINK1_GATEWAY] = {"uplink1_gateway", EG_T_IP4, 0, 0, ""},
+	[EG_K_UPLINK2_GATEWAY] = {"uplink2_gateway", EG_T_IP4, 0, 0, ""},
+	/* an up or down command, at most; then its process group is killed */
+	[EG_K_UPLINK_CMD_TIMEOUT] = {"uplink_cmd_timeout", EG_T_DURATION, 1, H, "30s"},
 };
 
 /* Where each key lives in struct eg_conf. */
@@ -175,6 +194,17 @@ static const struct {
 	[EG_K_PEER_ID] = FIELD(peer_id),
 	[EG_K_PEER_INTERVAL] = FIELD(peer_interval_s),
 	[EG_K_PEER_HOLD_MAX] = FIELD(peer_hold_max_s),
+	[EG_K_UPLINK2] = FIELD(uplink2),
+	[EG_K_UPLINK2_UP] = FIELD(uplink2_up),
+	[EG_K_UPLINK2_DOWN] = FIELD(uplink2_down),
+	[EG_K_UPLINK1_UP] = FIELD(uplink1_up),
+	[EG_K_UPLINK1_DOWN] = FIELD(uplink1_down),
+	[EG_K_UPLINK_SET] = FIELD(uplink_set),
+	[EG_K_FAILOVER_STAGE] = FIELD(failover_stage),
+	[EG_K_FAILBACK_AFTER] = FIELD(failback_after_s),
+	[EG_K_UPLINK1_GATEWAY] = FIELD(uplink1_gateway),
+	[EG_K_UPLINK2_GATEWAY] = FIELD(uplink2_gateway),
+	[EG_K_UPLINK_CMD_TIMEOUT] = FIELD(uplink_cmd_timeout_s),
 };
 #undef FIELD
 
@@ -428,6 +458,9 @@ static void allowed(int key, char *buf, size_t size)
 	case EG_T_NODEID:
 		snprintf(buf, size, "1 to 32 of A-Z a-z 0-9 . _ -, or none (the host name)");
 		break;
+	case EG_T_IP4:
+		snprintf(buf, size, "an IPv4 ADDR (192.168.1.1), or none");
+		break;
 	}
 }
 
@@ -652,6 +685,19 @@ int eg_conf_set(struct eg_conf *c, int key, const char *value,
 			break;
 		}
 		/* a valid value always fits: 21 and 32 characters at most */
+		text = text_field(c, key, &size);
+		eg_copy(text, size, value);
+		c->source[key] = src;
+		return 0;
+	}
+	case EG_T_IP4: {
+		uint32_t a;
+
+		if (strcmp(value, "none") == 0)
+			value = "";
+		if (value[0] != '\0' && !eg_ip4_parse(value, strlen(value), &a))
+			break;
+		/* a valid value always fits: 15 characters at most */
 		text = text_field(c, key, &size);
 		eg_copy(text, size, value);
 		c->source[key] = src;

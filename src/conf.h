@@ -73,6 +73,17 @@ enum eg_key {
 	EG_K_PEER_ID,
 	EG_K_PEER_INTERVAL,
 	EG_K_PEER_HOLD_MAX,
+	EG_K_UPLINK2,
+	EG_K_UPLINK2_UP,
+	EG_K_UPLINK2_DOWN,
+	EG_K_UPLINK1_UP,
+	EG_K_UPLINK1_DOWN,
+	EG_K_UPLINK_SET,
+	EG_K_FAILOVER_STAGE,
+	EG_K_FAILBACK_AFTER,
+	EG_K_UPLINK1_GATEWAY,
+	EG_K_UPLINK2_GATEWAY,
+	EG_K_UPLINK_CMD_TIMEOUT,
 	EG_K_COUNT
 };
 
@@ -91,6 +102,7 @@ enum eg_type {
 	EG_T_PEER,    /* an IPv4 ADDR:PORT, or none */
 	EG_T_LISTEN,  /* PORT or ADDR:PORT, or none */
 	EG_T_NODEID,  /* a peer watch node id (peer.h), or none */
+	EG_T_IP4,     /* an IPv4 ADDR, or none */
 };
 
 enum eg_source { EG_SRC_DEFAULT, EG_SRC_FILE, EG_SRC_CMDLINE };
@@ -132,12 +144,17 @@ struct eg_conf {
 	char peer_listen[EG_SERVER_STR]; /* "": peer's port, any address */
 	char peer_key[EG_PATH_MAX];
 	char peer_id[EG_PEER_ID_MAX + 1]; /* "": the host name */
+	char uplink2[EG_IFNAME_MAX];     /* the backup uplink, "" when failover is off */
+	char uplink1_up[EG_PATH_MAX], uplink1_down[EG_PATH_MAX]; /* sh -c commands, "" for none */
+	char uplink2_up[EG_PATH_MAX], uplink2_down[EG_PATH_MAX];
+	char uplink1_gateway[16], uplink2_gateway[16]; /* "": an on-link default route */
 	uint32_t timeout_s, deadline_s, rescue_s, panic_s, rootwait_s;
 	uint32_t handoff_s, confirm_s, checkin_s, checkin_grace_s, shutdown_s;
 	uint32_t net_carrier_s;
 	uint32_t fetch_deadline_s, fetch_timeout_s, fetch_retry_max_s;
 	uint32_t heal_grace_s, recheck_sleep_s, heal_interval_s, reboot_cooldown_s, ping_timeout_s;
 	uint32_t peer_interval_s, peer_hold_max_s;
+	uint32_t failback_after_s, uplink_cmd_timeout_s, failover_stage, uplink_set;
 	uint32_t check_v4, max_fails, usb_guard, usb_guard_require_udc, ping_veto; /* bool, count */
 	enum eg_source source[EG_K_COUNT];
 };

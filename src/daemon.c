@@ -15,6 +15,7 @@
 #include "daemon_logic.h"
 #include "guard_logic.h"
 #include "handoff.h"
+#include "failover.h"
 #include "heal.h"
 #include "record.h"
 #include "sys.h"
@@ -65,6 +66,7 @@ struct dctx {
 	char cmdline[EG_CMDLINE_MAX];
 	struct eg_peerd peer;
 	struct eg_healer heal;
+	struct eg_failer fo;
 };
 
 static int sig_pipe[2] = {-1, -1};
@@ -141,13 +143,15 @@ static void checkin_persist(const struct dctx *x, bool armed)
 
 /* ---- commands run for the daemon ---- */
 
-static void reap(void)
+static void reap(struct dctx *x)
 {
 	int st;
 	pid_t pid;
 
 	while ((pid = waitpid(-1, &st, WNOHANG)) > 0)
-		if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+		/* the failover waits for its commands' ends (EG_FE_DONE) */
+		if (!eg_failover_reaped(&x->fo, pid, st, now_ms()) &&
+		    (!WIFEXITED(st) || WEXITSTATUS(st) != 0))
 			eg_log(EG_WARN, "daemon: command (pid %ld) ended with status %d",
 			       (long)pid, WIFEXITED(st) ? WEXITSTATUS(st) : -1);
 }
@@ -284,12 +288,13 @@ static void status_text(const struct dctx *x, char *out, size_t size, bool json)
 	const char *cs, *ks;
 	char pet[24], at[24], conf_at[24];
 	char e1[EG_MSG_MAX * 2], e2[EG_REASON_MAX * 2], e3[80], e4[EG_PATH_MAX * 2];
-	char e5[EG_MSG_MAX * 2], boot[80], grub[EG_MSG_MAX], heal[700], peer[400];
+	char e5[EG_MSG_MAX * 2], boot[80], grub[EG_MSG_MAX], heal[700], peer[400], fo[400];
 	struct eg_grubstat g;
 	const char *trial, *entry;
 
 	eg_heal_status(&x->heal, now, json, heal, sizeof heal);
 	eg_peerd_status(&x->peer, now, json, peer, sizeof peer);
+	eg_failover_status(&x->fo, now, json, fo, sizeof fo);
 	eg_grub_state(&x->conf, x->cmdline, &g);
 	trial = g.s.trial < 0 ? "" : eg_entry_name[g.s.trial];
 	entry = g.b.entry < 0 ? "" : eg_entry_name[g.b.entry];
@@ -321,7 +326,7 @@ static void status_text(const struct dctx *x, char *out, size_t size, bool json)
 			 entry, g.b.attempt, e5, eg_entry_name[g.s.def], trial, g.s.max_tries,
 			 g.s.tries[0], g.s.tries[1], g.s.tries[2], cs,
 			 (long long)cl, ks, (long long)kl, x->d.shutting_down ? e2 : "", heal);
-		snprintf(out + strlen(out), size - strlen(out), "%.320s}\n", peer);
+		snprintf(out + strlen(out), size - strlen(out), "%.320s%.320s}\n", peer, fo);
 		return;
 	}
 	if (g.b.entry < 0)
@@ -386,9 +391,9 @@ static void status_text(const struct dctx *x, char *out, size_t size, bool json)
 			 "grubenv: %s\n"
 			 "confirm: %s\n"
 			 "checkin: %s\n"
-			 "%s%s"
+			 "%s%s%s"
 			 "shutdown: %s%s%s\n",
-			 wd, handoff, x->boot_id, x->previous, boot, grub, confirm, checkin, heal, peer,
+			 wd, handoff, x->boot_id, x->previous, boot, grub, confirm, checkin, heal, fo, peer,
 			 x->d.shutting_down ? "begun (" : "none", x->d.shutting_down ? x->shutdown_reason : "",
 			 x->d.shutting_down ? ")" : "");
 	}
@@ -749,7 +754,8 @@ int eg_cmd_daemon(const struct eg_opts *o, int notify_fd)
 		       x.wdt_fd >= 0, x.conf.confirm_s, x.conf.checkin_s, x.conf.checkin_grace_s,
 		       x.conf.checkin_s && checkin_armed_persisted(&x));
 	eg_peerd_start(&x.peer, &x.conf, now_ms());
-	eg_heal_start(&x.heal, &x.conf, &x.peer, now_ms());
+	eg_heal_start(&x.heal, &x.conf, &x.peer, &x.fo, now_ms());
+	eg_failover_start(&x.fo, &x.conf, &x.heal.link, x.heal.healthy, now_ms());
 
 	x.ctl_fd = eg_sock_listen(eg_run_path("control"), 0600);
 	if (x.ctl_fd < 0)
@@ -769,10 +775,10 @@ int eg_cmd_daemon(const struct eg_opts *o, int notify_fd)
 	notify_ready(notify_fd);
 
 	for (;;) {
-		struct pollfd pf[2 + EG_CTL_CLIENTS + EG_PEERD_FDS + EG_HEAL_FDS];
+		struct pollfd pf[2 + EG_CTL_CLIENTS + EG_PEERD_FDS + EG_HEAL_FDS + EG_FAILOVER_FDS];
 		int64_t now = now_ms(), wait, wake;
 		struct eg_daction a = eg_daemon_step(&x.d, now, EG_D_TICK);
-		int n = 0, hn, h0, pn, p0, pr;
+		int n = 0, hn, h0, pn, p0, fn, f0, pr;
 
 		if (a.pet) {
 			err = eg_wdt_pet(x.wdt_fd);
@@ -816,6 +822,9 @@ int eg_cmd_daemon(const struct eg_opts *o, int notify_fd)
 		h0 = n;
 		hn = x.d.shutting_down ? 0 : eg_heal_fds(&x.heal, pf + n, now, &wake);
 		n += hn;
+		f0 = n;
+		fn = x.d.shutting_down ? 0 : eg_failover_fds(&x.fo, pf + n, now, &wake);
+		n += fn;
 		wait = wake - now;
 		if (wait < 0)
 			wait = 0;
@@ -830,13 +839,15 @@ int eg_cmd_daemon(const struct eg_opts *o, int notify_fd)
 			if (s.shutdown)
 				begin_shutdown(&x, s.reason, x.heal.reason);
 		}
+		if (!x.d.shutting_down)
+			eg_failover_run(&x.fo, pf + f0, fn, now_ms());
 		if (pr <= 0)
 			continue;
 		if (pf[0].revents) {
 			unsigned char sig;
 			while (read(sig_pipe[0], &sig, 1) == 1) {
 				if (sig == SIGCHLD) {
-					reap();
+					reap(&x);
 				} else if (sig == SIGTERM || sig == SIGINT) {
 					struct eg_daction s = eg_daemon_step(&x.d, now_ms(), EG_D_SHUTDOWN);
 					if (s.shutdown)

@@ -215,7 +215,7 @@ static bool is_healthy(const struct eg_healer *w)
 static void peer_say(struct eg_healer *w, int64_t now);
 
 void eg_heal_start(struct eg_healer *w, const struct eg_conf *c, struct eg_peerd *peer,
-		   int64_t now)
+		   struct eg_failer *fo, int64_t now)
 {
 	struct eg_heal_conf hc = {
 		.grace_ms = (int64_t)c->heal_grace_s * 1000,
@@ -230,6 +230,7 @@ void eg_heal_start(struct eg_healer *w, const struct eg_conf *c, struct eg_peerd
 	memset(w, 0, sizeof *w);
 	w->c = c;
 	w->peer = peer;
+	w->fo = fo;
 	w->mon_fd = -1;
 	for (int i = 0; i < 2; i++)
 		w->probes[i].fd = -1;
@@ -335,6 +336,7 @@ static void guards_now(struct eg_healer *w, int64_t now)
 		}
 	}
 	g->peer_holds = eg_peerd_holds(w->peer, now, w->peer_what, sizeof w->peer_what);
+	g->failover_active = eg_failer_carrying(w->fo);
 }
 
 static bool ping_configured(const struct eg_healer *w)
@@ -479,6 +481,9 @@ static void veto_text(const struct eg_healer *w, enum eg_hveto v, int64_t now, c
 	case EG_HV_PEER:
 		snprintf(buf, size, "%s", w->peer_what);
 		break;
+	case EG_HV_FAILOVER:
+		snprintf(buf, size, "%s (%s)", eg_hveto_text(v), w->c->uplink2);
+		break;
 	case EG_HV_NO_IFACE:
 		snprintf(buf, size, "%s has not existed since the daemon started (is iface= right?)",
 			 w->c->iface);
@@ -519,6 +524,20 @@ static bool perform(struct eg_healer *w, const struct eg_haction *a, int64_t now
 	case EG_HA_RESTART: {
 		const char *cmd = a->act == EG_HA_REAPPLY ? w->c->network_reapply : w->c->network_restart;
 		stop_command(w);
+		/* the stage before ended without healing (a skipped one too) */
+		eg_failover_stage(w->fo, a->stage - 1, now);
+		/* While the backup carries the traffic, the primary's bounce
+		 * still runs (it touches the primary only), but not these
+		 * commands: re-applying the configuration or restarting the
+		 * network daemon may take the backup down with it, and the
+		 * backup is then the one way in.  The reboot is vetoed as long;
+		 * the primary's own recovery (its carrier back) is still seen. */
+		if (eg_failer_carrying(w->fo)) {
+			eg_log(EG_WARN, "heal: %s stage %d/3: %s skipped: %s carries the traffic and the "
+			       "command could take it down", ifn, a->stage,
+			       a->act == EG_HA_REAPPLY ? "re-apply" : "restart", w->c->uplink2);
+			break;
+		}
 		eg_log(EG_WARN, "heal: %s stage %d/3: %s: %s", ifn, a->stage,
 		       a->act == EG_HA_REAPPLY ? "re-apply" : "restart", cmd);
 		w->cmd_pid = eg_spawn(a->act == EG_HA_REAPPLY ? "network_reapply" : "network_restart", cmd);
@@ -536,6 +555,7 @@ static bool perform(struct eg_healer *w, const struct eg_haction *a, int64_t now
 		break;
 	case EG_HA_RUN_FAILED:
 		stop_command(w);
+		eg_failover_stage(w->fo, EG_HEAL_STAGES, now);
 		fails_save(w->h.fails);
 		eg_fmt_duration(iv, sizeof iv, w->c->heal_interval_s);
 		eg_log(EG_ERR, "heal: %s ladder run %lu/%lu failed; next run in %s", ifn,
@@ -543,6 +563,8 @@ static bool perform(struct eg_healer *w, const struct eg_haction *a, int64_t now
 		break;
 	case EG_HA_GUARDS:
 		stop_command(w);
+		/* before the guards: a switch it starts may carry already */
+		eg_failover_stage(w->fo, EG_HEAL_STAGES, now);
 		fails_save(w->h.fails);
 		guards_now(w, now);
 		if (eg_heal_need_ping(&w->guards, ping_configured(w)))
@@ -632,6 +654,7 @@ bool eg_heal_run(struct eg_healer *w, const struct pollfd *pf, int n, int64_t no
 		w->healthy = t == NULL;
 		if (t && w->h.state != EG_HS_BOUNCE)
 			eg_log(EG_WARN, "heal: %s unhealthy: %s", w->c->iface, t);
+		eg_failover_health(w->fo, 0, w->healthy, now);
 		if (step(w, now, w->healthy ? EG_HE_HEALTHY : EG_HE_UNHEALTHY, EG_HV_NONE))
 			return true;
 	}

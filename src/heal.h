@@ -16,6 +16,7 @@
 #define EG_HEAL_H
 
 #include "conf.h"
+#include "failover.h"
 #include "heal_logic.h"
 #include "peerd.h"
 #include "uplink.h"
@@ -42,6 +43,7 @@ struct eg_healer {
 	struct eg_hguards guards;        /* the last evaluation */
 	char guard_what[EG_MSG_MAX];     /* what the winning veto names */
 	struct eg_peerd *peer;           /* the peer watch: told our state, asked the guard */
+	struct eg_failer *fo;            /* the uplink failover: told the ladder's stages */
 	char peer_what[EG_PEER_WHY + 48];
 	int settle;                      /* the peer's settle before a reboot (heal.c) */
 	int64_t guards_ms, settle_end_ms;
@@ -51,9 +53,11 @@ struct eg_healer {
 /* Start watching c->iface (nothing when it is ""): open the monitor,
  * query the link, read the kept failure count and windows.  peer is the
  * daemon's peer watch (started, on or off): the self-heal tells it what
- * to announce and asks it before a reboot. */
+ * to announce and asks it before a reboot.  fo is the uplink failover
+ * (started after this, on or off): told the primary's health and the
+ * ladder's stages, and asked before a reboot. */
 void eg_heal_start(struct eg_healer *w, const struct eg_conf *c, struct eg_peerd *peer,
-		   int64_t now);
+		   struct eg_failer *fo, int64_t now);
 /* Add the fds to poll to pf (room for EG_HEAL_FDS); returns how many.
  * *wake is lowered to when the self-heal must step next. */
 int eg_heal_fds(struct eg_healer *w, struct pollfd *pf, int64_t now, int64_t *wake);

@@ -354,6 +354,21 @@ static int add_route(int fd, int index, const struct eg_net *n, struct eg_nl_ans
 	return nl_call(fd, &q, a);
 }
 
+int eg_nl_route_default(int fd, int index, uint32_t gateway, struct eg_nl_answer *a)
+{
+	struct nlreq q;
+
+	req_init(&q, RTM_NEWROUTE, NLM_F_ACK | NLM_F_CREATE | NLM_F_REPLACE, sizeof q.m.route);
+	q.m.route.rtm_family = AF_INET;
+	q.m.route.rtm_table = RT_TABLE_MAIN;
+	q.m.route.rtm_protocol = RTPROT_BOOT;
+	q.m.route.rtm_scope = gateway ? RT_SCOPE_UNIVERSE : RT_SCOPE_LINK;
+	q.m.route.rtm_type = RTN_UNICAST;
+	if ((gateway && !put_ip4(&q, RTA_GATEWAY, gateway)) || !put_u32(&q, RTA_OIF, (uint32_t)index))
+		return -EMSGSIZE;
+	return nl_call(fd, &q, a);
+}
+
 /* Throw away queued notifications: they only say "look again". */
 static int drain(int fd)
 {

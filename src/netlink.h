@@ -83,5 +83,9 @@ long eg_nl_recv(int fd, int64_t deadline, int flags, const void **data);
  * socket; the kernel's answer awaited at most EG_NL_REPLY_MS.  0, or
  * -errno with the kernel's words in a->ext. */
 int eg_nl_set_up(int fd, const char *name, int index, bool up, struct eg_nl_answer *a);
+/* `ip route replace default via GATEWAY dev IFACE` (gateway 0: `default
+ * dev IFACE`, on-link) in the main table, metric 0, by index, on a
+ * request socket.  0, or -errno with the kernel's words in a->ext. */
+int eg_nl_route_default(int fd, int index, uint32_t gateway, struct eg_nl_answer *a);
 
 #endif

@@ -318,7 +318,7 @@ static void nearest(void)
 		{"rootwiat", "rootwait"},   {"bootdev", "boot_dev"},
 		{"recovery", "recover"},    {"bogus", NULL},
 		{"", NULL},                 {"x", NULL},
-		{"uplink_count", NULL},     {"fetch_retry_maximum", "fetch_retry_max"},
+		{"link_counter", NULL},     {"fetch_retry_maximum", "fetch_retry_max"},
 	};
 	struct eg_conf c;
 	struct sink s = {0};
@@ -481,9 +481,66 @@ static void peer_keys(void)
 		  "none (the default)", "peer_id's refusal");
 }
 
+static void failover_keys(void)
+{
+	static const struct {
+		int key;
+		const char *in;
+		int ok;
+		const char *want; /* the value in force after */
+	} t[] = {
+		{EG_K_UPLINK2, "eth1", 1, "eth1"},
+		{EG_K_UPLINK2, "none", 1, ""},
+		{EG_K_UPLINK2, "ppp0:1", 0, ""},
+		{EG_K_UPLINK2_UP, "/usr/sbin/pon lte", 1, "/usr/sbin/pon lte"},
+		{EG_K_UPLINK1_DOWN, "poff dsl", 1, "poff dsl"},
+		{EG_K_UPLINK_SET, "1", 1, "1"},
+		{EG_K_UPLINK_SET, "2", 0, "0"},
+		{EG_K_FAILOVER_STAGE, "1", 1, "1"},
+		{EG_K_FAILOVER_STAGE, "3", 1, "3"},
+		{EG_K_FAILOVER_STAGE, "0", 0, "2"},
+		{EG_K_FAILOVER_STAGE, "4", 0, "2"},
+		{EG_K_FAILBACK_AFTER, "3s", 1, "3s"},
+		{EG_K_FAILBACK_AFTER, "24h", 1, "24h"},
+		{EG_K_FAILBACK_AFTER, "0", 0, "5m"},
+		{EG_K_FAILBACK_AFTER, "25h", 0, "5m"},
+		{EG_K_UPLINK1_GATEWAY, "192.168.1.1", 1, "192.168.1.1"},
+		{EG_K_UPLINK2_GATEWAY, "10.0.5.2", 1, "10.0.5.2"},
+		{EG_K_UPLINK2_GATEWAY, "none", 1, ""},
+		{EG_K_UPLINK2_GATEWAY, "10.0.5", 0, ""},
+		{EG_K_UPLINK2_GATEWAY, "10.0.5.2:80", 0, ""},
+		{EG_K_UPLINK2_GATEWAY, "010.0.5.2", 0, ""},
+		{EG_K_UPLINK_CMD_TIMEOUT, "1s", 1, "1s"},
+		{EG_K_UPLINK_CMD_TIMEOUT, "0", 0, "30s"},
+		{EG_K_UPLINK_CMD_TIMEOUT, "2h", 0, "30s"},
+	};
+	char err[EG_MSG_MAX], buf[EG_PATH_MAX];
+	struct eg_conf c;
+
+	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+		int r;
+
+		eg_conf_defaults(&c);
+		r = eg_conf_set(&c, t[i].key, t[i].in, EG_SRC_FILE, err, sizeof err);
+		CHECK_INT(r, t[i].ok ? 0 : -1, "%s=\"%s\" %s", eg_keys[t[i].key].name, t[i].in,
+			  t[i].ok ? "accepted" : "refused");
+		eg_conf_format(&c, t[i].key, buf, sizeof buf);
+		CHECK_STR(buf, t[i].want, "%s after \"%s\"", eg_keys[t[i].key].name, t[i].in);
+	}
+	eg_conf_defaults(&c);
+	CHECK(c.uplink2[0] == '\0' && c.uplink_set == 0 && c.failover_stage == 2 &&
+	      c.failback_after_s == 300 && c.uplink_cmd_timeout_s == 30 &&
+	      c.uplink1_gateway[0] == '\0' && c.uplink2_up[0] == '\0',
+	      "failover is off by default; stage 2, 5m fail-back hold, 30s commands");
+	eg_conf_set(&c, EG_K_UPLINK2_GATEWAY, "10.0.5", EG_SRC_FILE, err, sizeof err);
+	CHECK_STR(err, "uplink2_gateway: invalid value \"10.0.5\": expected an IPv4 ADDR "
+		  "(192.168.1.1), or none; keeping none (the default)", "uplink2_gateway's refusal");
+}
+
 void test_conf(void)
 {
 	heal_keys();
+	failover_keys();
 	peer_keys();
 	nearest();
 	fetch_keys();
