@@ -19,6 +19,7 @@ packages=(
 	shellcheck mandoc               # lint: shell files, man pages
 	grub-common grub-pc-bin fdisk   # grub-editenv, disk.img: grub-mkimage, i386-pc modules, sfdisk
 	clang libclang-rt-14-dev        # libFuzzer targets
+	python3 iproute2 openssl        # fetch server, LAN responder, peer forger; bats' network namespaces; bundle keys
 )
 
 sudo=
