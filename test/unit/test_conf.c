@@ -17,6 +17,32 @@ static void sink(void *ctx, const char *where, const char *msg)
 	snprintf(s->last_msg, sizeof s->last_msg, "%s", msg);
 }
 
+/* One value of one key: accepted or refused, and the value in force after
+ * (from the defaults each time). */
+struct keycase {
+	int key;
+	const char *in;
+	int ok;
+	const char *want;
+};
+
+static void check_keys(const struct keycase *t, size_t n)
+{
+	char err[EG_MSG_MAX], buf[EG_PATH_MAX];
+	struct eg_conf c;
+
+	for (size_t i = 0; i < n; i++) {
+		int r;
+
+		eg_conf_defaults(&c);
+		r = eg_conf_set(&c, t[i].key, t[i].in, EG_SRC_FILE, err, sizeof err);
+		CHECK_INT(r, t[i].ok ? 0 : -1, "%s=\"%s\" %s", eg_keys[t[i].key].name, t[i].in,
+			  t[i].ok ? "accepted" : "refused");
+		eg_conf_format(&c, t[i].key, buf, sizeof buf);
+		CHECK_STR(buf, t[i].want, "%s after \"%s\"", eg_keys[t[i].key].name, t[i].in);
+	}
+}
+
 static void durations(void)
 {
 	static const struct {
@@ -222,12 +248,7 @@ static void lookup_and_format(void)
 
 static void fetch_keys(void)
 {
-	static const struct {
-		int key;
-		const char *in;
-		int ok;
-		const char *want; /* the value in force after */
-	} t[] = {
+	static const struct keycase t[] = {
 		{EG_K_RECOVER, "fetch", 1, "fetch"},
 		{EG_K_RECOVER, "retry", 1, "retry"},
 		{EG_K_RECOVER, "kexec", 1, "kexec"},
@@ -270,19 +291,10 @@ static void fetch_keys(void)
 		{EG_K_BOOT_DIR, "/egboot", 1, "/egboot"},
 		{EG_K_BOOT_DIR, "egboot", 0, "/boot"},
 	};
-	char err[EG_MSG_MAX], buf[EG_PATH_MAX], longpath[EG_PATH_MAX];
+	char err[EG_MSG_MAX], longpath[EG_PATH_MAX];
 	struct eg_conf c;
 
-	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
-		int r;
-
-		eg_conf_defaults(&c);
-		r = eg_conf_set(&c, t[i].key, t[i].in, EG_SRC_FILE, err, sizeof err);
-		CHECK_INT(r, t[i].ok ? 0 : -1, "%s=\"%s\" %s", eg_keys[t[i].key].name, t[i].in,
-			  t[i].ok ? "accepted" : "refused");
-		eg_conf_format(&c, t[i].key, buf, sizeof buf);
-		CHECK_STR(buf, t[i].want, "%s after \"%s\"", eg_keys[t[i].key].name, t[i].in);
-	}
+	check_keys(t, sizeof t / sizeof t[0]);
 	eg_conf_defaults(&c);
 	eg_conf_set(&c, EG_K_FETCH_PATH, "/a b", EG_SRC_FILE, err, sizeof err);
 	CHECK_STR(err, "fetch_path: invalid value \"/a b\" (a URL path cannot hold spaces, control "
@@ -346,12 +358,7 @@ static void nearest(void)
 
 static void heal_keys(void)
 {
-	static const struct {
-		int key;
-		const char *in;
-		int ok;
-		const char *want; /* the value in force after */
-	} t[] = {
+	static const struct keycase t[] = {
 		{EG_K_IFACE, "eth0", 1, "eth0"},
 		{EG_K_IFACE, "enp0s31f6", 1, "enp0s31f6"},
 		{EG_K_IFACE, "none", 1, ""},
@@ -392,19 +399,10 @@ static void heal_keys(void)
 		 "/etc/init.d/S46kvmd-network restart"},
 		{EG_K_USB_GADGET_DIR, "gadgets", 0, "/sys/kernel/config/usb_gadget"},
 	};
-	char err[EG_MSG_MAX], buf[EG_PATH_MAX];
+	char err[EG_MSG_MAX];
 	struct eg_conf c;
 
-	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
-		int r;
-
-		eg_conf_defaults(&c);
-		r = eg_conf_set(&c, t[i].key, t[i].in, EG_SRC_FILE, err, sizeof err);
-		CHECK_INT(r, t[i].ok ? 0 : -1, "%s=\"%s\" %s", eg_keys[t[i].key].name, t[i].in,
-			  t[i].ok ? "accepted" : "refused");
-		eg_conf_format(&c, t[i].key, buf, sizeof buf);
-		CHECK_STR(buf, t[i].want, "%s after \"%s\"", eg_keys[t[i].key].name, t[i].in);
-	}
+	check_keys(t, sizeof t / sizeof t[0]);
 	eg_conf_defaults(&c);
 	CHECK(c.iface[0] == '\0' && c.check_v4 == 1 && c.max_fails == 2 && c.recheck_sleep_s == 15 &&
 	      c.reboot_cooldown_s == 3600 && c.ping_veto == 1 && c.usb_guard == 1 &&
@@ -417,12 +415,7 @@ static void heal_keys(void)
 
 static void peer_keys(void)
 {
-	static const struct {
-		int key;
-		const char *in;
-		int ok;
-		const char *want; /* the value in force after */
-	} t[] = {
+	static const struct keycase t[] = {
 		{EG_K_PEER, "10.0.4.2:7000", 1, "10.0.4.2:7000"},
 		{EG_K_PEER, "127.0.0.1:7000", 1, "127.0.0.1:7000"},
 		{EG_K_PEER, "none", 1, ""},
@@ -454,19 +447,10 @@ static void peer_keys(void)
 		{EG_K_PEER_HOLD_MAX, "24h", 1, "24h"},
 		{EG_K_PEER_HOLD_MAX, "25h", 0, "15m"},
 	};
-	char err[EG_MSG_MAX], buf[EG_PATH_MAX];
+	char err[EG_MSG_MAX];
 	struct eg_conf c;
 
-	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
-		int r;
-
-		eg_conf_defaults(&c);
-		r = eg_conf_set(&c, t[i].key, t[i].in, EG_SRC_FILE, err, sizeof err);
-		CHECK_INT(r, t[i].ok ? 0 : -1, "%s=\"%s\" %s", eg_keys[t[i].key].name, t[i].in,
-			  t[i].ok ? "accepted" : "refused");
-		eg_conf_format(&c, t[i].key, buf, sizeof buf);
-		CHECK_STR(buf, t[i].want, "%s after \"%s\"", eg_keys[t[i].key].name, t[i].in);
-	}
+	check_keys(t, sizeof t / sizeof t[0]);
 	eg_conf_defaults(&c);
 	CHECK(c.peer[0] == '\0' && c.peer_listen[0] == '\0' && c.peer_id[0] == '\0' &&
 	      strcmp(c.peer_key, "/etc/earlyguard/peer.key") == 0 && c.peer_interval_s == 5 &&
@@ -483,12 +467,7 @@ static void peer_keys(void)
 
 static void failover_keys(void)
 {
-	static const struct {
-		int key;
-		const char *in;
-		int ok;
-		const char *want; /* the value in force after */
-	} t[] = {
+	static const struct keycase t[] = {
 		{EG_K_UPLINK2, "eth1", 1, "eth1"},
 		{EG_K_UPLINK2, "none", 1, ""},
 		{EG_K_UPLINK2, "ppp0:1", 0, ""},
@@ -514,19 +493,10 @@ static void failover_keys(void)
 		{EG_K_UPLINK_CMD_TIMEOUT, "0", 0, "30s"},
 		{EG_K_UPLINK_CMD_TIMEOUT, "2h", 0, "30s"},
 	};
-	char err[EG_MSG_MAX], buf[EG_PATH_MAX];
+	char err[EG_MSG_MAX];
 	struct eg_conf c;
 
-	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
-		int r;
-
-		eg_conf_defaults(&c);
-		r = eg_conf_set(&c, t[i].key, t[i].in, EG_SRC_FILE, err, sizeof err);
-		CHECK_INT(r, t[i].ok ? 0 : -1, "%s=\"%s\" %s", eg_keys[t[i].key].name, t[i].in,
-			  t[i].ok ? "accepted" : "refused");
-		eg_conf_format(&c, t[i].key, buf, sizeof buf);
-		CHECK_STR(buf, t[i].want, "%s after \"%s\"", eg_keys[t[i].key].name, t[i].in);
-	}
+	check_keys(t, sizeof t / sizeof t[0]);
 	eg_conf_defaults(&c);
 	CHECK(c.uplink2[0] == '\0' && c.uplink_set == 0 && c.failover_stage == 2 &&
 	      c.failback_after_s == 300 && c.uplink_cmd_timeout_s == 30 &&
