@@ -153,7 +153,7 @@ both_ok() {
 	assert_line --regexp '^peer: nodeb at 10\.9\.4\.2:7000: ok, heard [01]s ago, does not hold our reboot; we are nodea, saying ok$'
 	run eg a status --json
 	assert_output --partial '"peer_addr":"10.9.4.2:7000","peer_id":"nodeb","peer_state":"ok","peer_heard_s_ago":'
-	assert_output --partial '"peer_holds":false,"peer_hold_left_s":0,"peer_self":"nodea","peer_saying":"ok"}'
+	assert_output --partial '"peer_holds":false,"peer_hold_left_s":0,"peer_self":"nodea","peer_saying":"ok"'
 	run cat "$T/a/state/peer-epoch"
 	assert_output "epoch 1"
 	run cat "$T/a/state/peer-seen"
