@@ -13,6 +13,12 @@
 #   - the fetch (test/bench/fetch.sh, in its own guest): earlyguard fetch's
 #     throughput for a 64 and a 256 MiB image beside busybox wget|sha256sum,
 #     and its peak RSS
+#   - the network self-heal (test/bench/heal.sh): the RM-1 operator's cron
+#     script and the daemon in the same guest, link lost and given back,
+#     link lost for good: detection, recovery or reboot, and the guards
+#
+# eg_boot takes a boot number (console.N.log, and an index of lib.sh's
+# arrays): the generators' boots are 100 * generator + boot, idle is 900.
 set -uo pipefail
 
 # shellcheck source=SCRIPTDIR/../qemu/lib.sh
@@ -75,11 +81,13 @@ fi
 gen_boots=${BENCH_GEN_BOOTS:-3}
 echo "initramfs generators: Run /init to armed (guest), over $gen_boots boots each; bytes earlyguard adds (gzip)"
 printf '  %-34s %10s %10s %10s %12s\n' image min median max "bytes added"
+g=0
 for gen in "own /init (init/init):initramfs.img:" \
 	"initramfs-tools (mkinitramfs):initramfs-tools.img:initramfs-tools-plain.img" \
 	"dracut 059, shell init:dracut.img:dracut-plain.img" \
 	"dracut 059, systemd initrd:dracut-systemd.img:"; do
 	IFS=: read -r name img plain <<<"$gen"
+	g=$((g + 1))
 	EG_INITRD_IMG=$EG_IMAGES/$img
 	if [ ! -f "$EG_INITRD_IMG" ]; then
 		printf '  %-34s (no %s: run make images)\n' "$name" "$img"
@@ -93,7 +101,7 @@ for gen in "own /init (init/init):initramfs.img:" \
 	fi
 	gtimes=()
 	for i in $(seq 1 "$gen_boots"); do
-		eg_boot "${img%.img}-$i" 90 "$EG_BASE_APPEND $EG_ROOT_ARGS earlyguard.timeout=4s earlyguard.handoff_timeout=0" \
+		eg_boot "$((100 * g + i))" 90 "$EG_BASE_APPEND $EG_ROOT_ARGS earlyguard.timeout=4s earlyguard.handoff_timeout=0" \
 			2>>"$EG_WORK/harness.log"
 		if eg_await "earlyguard: armed " 80; then
 			a=$(eg_ktime "Run /init as init process") && b=$(eg_ktime "earlyguard: armed ") &&
@@ -137,7 +145,7 @@ mkfs.ext4 -q -F -L egpayload -d "$payload" "$out/payload.img"
 
 echo "rootfs daemon idle, ${secs}s each, timeout 32s, pet every 8s (expected pets: $((secs / 8)))"
 EG_EXTRA_DRIVE=$out/payload.img
-eg_boot idle $((3 * secs + 120)) "$EG_BASE_APPEND $EG_ROOT_ARGS earlyguard.timeout=32s \
+eg_boot 900 $((3 * secs + 120)) "$EG_BASE_APPEND $EG_ROOT_ARGS earlyguard.timeout=32s \
 earlyguard.confirm_timeout=0 earlyguard.handoff_timeout=1m eg_bench_secs=$secs" \
 	2>>"$EG_WORK/harness.log"
 if eg_await "EG-BENCH: done" $((3 * secs + 100)); then
@@ -157,3 +165,6 @@ eg_stop 2>>"$EG_WORK/harness.log"
 # ---- the fetch: throughput beside wget|sha256sum, peak RSS ----
 eg_kill_all
 "$EG_TOP/test/bench/fetch.sh"
+
+# ---- the network self-heal: the seed's cron script beside the daemon ----
+"$EG_TOP/test/bench/heal.sh"
