@@ -13,6 +13,7 @@ bats_load_library bats-assert
 load netns_daemon
 
 setup() {
+	# shellcheck disable=SC2034 # read by netns_daemon.bash
 	EG="$BATS_TEST_DIRNAME/../../build/host/earlyguard"
 	[ "$(id -u)" -eq 0 ] || skip "needs root for a network namespace"
 	export EARLYGUARD_RUN="$BATS_TEST_TMPDIR/run"
