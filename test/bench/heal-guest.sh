@@ -42,7 +42,8 @@
 #     stage 3 (killall connmand, then pidof) and earlyguard's
 #     network_restart see a connmand to kill.
 # For the seed (egbench.tool=seed): /etc/kvmd/user/net-selfheal.sh, the
-# payload's seed-net-selfheal.sh, and the seed's boot hook
+# payload's seed-net-selfheal.sh (heal.sh takes it from the seed
+# document with seed-extract.sh, no line changed), and the seed's boot hook
 # /etc/kvmd/user/scripts/S20-net-selfheal-cron.sh (verbatim below), run
 # with "start" as the RM-1 runs it at boot: root's crontab
 # "*/10 * * * *" and busybox crond.
