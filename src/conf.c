@@ -106,6 +106,16 @@ const struct eg_keydef eg_keys[EG_K_COUNT] = {
 	/* how long the targets have to answer (both are probed at once; the
 	 * guards' answer is bounded by EG_HEAL_GUARDS_MS) */
 	[EG_K_PING_TIMEOUT] = {"ping_timeout", EG_T_DURATION, 1, 8, "2s"},
+	/* healthy needs one of these to answer through iface too (none: the
+	 * link's carrier and address are the health) */
+	[EG_K_HEALTH_PROBE1] = {"health_probe1", EG_T_PROBE, 0, 0, ""},
+	[EG_K_HEALTH_PROBE2] = {"health_probe2", EG_T_PROBE, 0, 0, ""},
+	/* a round of the health probe this often while it is answered */
+	[EG_K_HEALTH_PROBE_INTERVAL] = {"health_probe_interval", EG_T_DURATION, 1, H, "10s"},
+	/* how long a round has to be answered */
+	[EG_K_HEALTH_PROBE_TIMEOUT] = {"health_probe_timeout", EG_T_DURATION, 1, M, "2s"},
+	/* unanswered rounds in a row before the uplink is unhealthy */
+	[EG_K_HEALTH_PROBE_MISSES] = {"health_probe_misses", EG_T_COUNT, 1, 100, "3"},
 	/* the peer watch (the daemon): the other machine, none: off */
 	[EG_K_PEER] = {"peer", EG_T_PEER, 0, 0, ""},
 	/* where its heartbeats come in; none: peer's port, any address */
@@ -188,6 +198,11 @@ static const struct {
 	[EG_K_PING_VETO_IP1] = FIELD(ping_veto_ip1),
 	[EG_K_PING_VETO_IP2] = FIELD(ping_veto_ip2),
 	[EG_K_PING_TIMEOUT] = FIELD(ping_timeout_s),
+	[EG_K_HEALTH_PROBE1] = FIELD(health_probe1),
+	[EG_K_HEALTH_PROBE2] = FIELD(health_probe2),
+	[EG_K_HEALTH_PROBE_INTERVAL] = FIELD(health_probe_interval_s),
+	[EG_K_HEALTH_PROBE_TIMEOUT] = FIELD(health_probe_timeout_s),
+	[EG_K_HEALTH_PROBE_MISSES] = FIELD(health_probe_misses),
 	[EG_K_PEER] = FIELD(peer),
 	[EG_K_PEER_LISTEN] = FIELD(peer_listen),
 	[EG_K_PEER_KEY] = FIELD(peer_key),

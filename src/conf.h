@@ -67,6 +67,11 @@ enum eg_key {
 	EG_K_PING_VETO_IP1,
 	EG_K_PING_VETO_IP2,
 	EG_K_PING_TIMEOUT,
+	EG_K_HEALTH_PROBE1,
+	EG_K_HEALTH_PROBE2,
+	EG_K_HEALTH_PROBE_INTERVAL,
+	EG_K_HEALTH_PROBE_TIMEOUT,
+	EG_K_HEALTH_PROBE_MISSES,
 	EG_K_PEER,
 	EG_K_PEER_LISTEN,
 	EG_K_PEER_KEY,
@@ -140,6 +145,7 @@ struct eg_conf {
 	char network_reapply[EG_PATH_MAX]; /* sh -c command, "" for none */
 	char usb_gadget_dir[EG_PATH_MAX];
 	char ping_veto_ip1[EG_SERVER_STR], ping_veto_ip2[EG_SERVER_STR];
+	char health_probe1[EG_SERVER_STR], health_probe2[EG_SERVER_STR]; /* "": none */
 	char peer[EG_SERVER_STR];        /* the other machine, "" when the peer watch is off */
 	char peer_listen[EG_SERVER_STR]; /* "": peer's port, any address */
 	char peer_key[EG_PATH_MAX];
@@ -153,6 +159,7 @@ struct eg_conf {
 	uint32_t net_carrier_s;
 	uint32_t fetch_deadline_s, fetch_timeout_s, fetch_retry_max_s;
 	uint32_t heal_grace_s, recheck_sleep_s, heal_interval_s, reboot_cooldown_s, ping_timeout_s;
+	uint32_t health_probe_interval_s, health_probe_timeout_s, health_probe_misses;
 	uint32_t peer_interval_s, peer_hold_max_s;
 	uint32_t failback_after_s, uplink_cmd_timeout_s, failover_stage, uplink_set;
 	uint32_t check_v4, max_fails, usb_guard, usb_guard_require_udc, ping_veto; /* bool, count */

@@ -196,6 +196,100 @@ static void stop_command(struct eg_healer *w)
 	w->cmd_pid = 0;
 }
 
+/* ---- rounds of probes ---- */
+
+static void round_close(struct eg_round *r)
+{
+	for (int i = 0; i < 2; i++)
+		if (r->n > i && r->p[i].fd >= 0) {
+			close(r->p[i].fd);
+			r->p[i].fd = -1;
+		}
+	r->n = 0;
+}
+
+/* Probe t1 and t2 (either may be "") at once, through dev unless NULL,
+ * to be answered by deadline.  A target that cannot even be tried is
+ * logged under label (NULL: not logged; r->why keeps it); r->n is 0 when
+ * none could. */
+static void round_start(struct eg_round *r, const char *t1, const char *t2, const char *dev,
+			int64_t now, int64_t timeout_ms, const char *label)
+{
+	const char *t[2] = {t1, t2};
+
+	r->n = 0;
+	r->timeout_ms = timeout_ms;
+	r->deadline_ms = now + timeout_ms;
+	for (int i = 0; i < 2; i++) {
+		if (!t[i][0])
+			continue;
+		if (eg_probe_start(t[i], dev, &r->p[r->n], r->why, sizeof r->why) < 0) {
+			if (label)
+				eg_log(EG_NOTICE, "heal: %s: %s: %s", label, t[i], r->why);
+			r->p[r->n].fd = -1;
+			continue;
+		}
+		r->n++;
+	}
+}
+
+static int round_fds(const struct eg_round *r, struct pollfd *pf)
+{
+	int n = 0;
+
+	for (int i = 0; i < r->n; i++)
+		if (r->p[i].fd >= 0)
+			pf[n++] = (struct pollfd){r->p[i].fd, r->p[i].events, 0};
+	return n;
+}
+
+/* The round's news: 1 a target answered (r->why says which), 0 all
+ * settled without or the deadline passed, -1 not yet.  A round over is
+ * closed.  Failures are logged under label (NULL: not logged). */
+static int round_run(struct eg_round *r, const struct pollfd *pf, int n, int64_t now,
+		     const char *label)
+{
+	int open = 0;
+
+	for (int i = 0; i < r->n; i++) {
+		struct eg_probe *p = &r->p[i];
+		char why[EG_MSG_MAX];
+		int reachable = 0, res;
+
+		if (p->fd < 0)
+			continue;
+		for (int k = 0; k < n; k++) {
+			if (pf[k].fd != p->fd || !pf[k].revents)
+				continue;
+			res = eg_probe_finish(p, &reachable, why, sizeof why);
+			if (res != 0) {
+				close(p->fd);
+				p->fd = -1;
+				eg_copy(r->why, sizeof r->why, why);
+				if (res > 0 && reachable) {
+					round_close(r);
+					return 1;
+				}
+				if (label)
+					eg_log(EG_NOTICE, "heal: %s: %s", label, why);
+			}
+			break;
+		}
+		if (p->fd >= 0)
+			open++;
+	}
+	if (open && now < r->deadline_ms)
+		return -1;
+	if (open) {
+		eg_fmt(r->why, sizeof r->why, "no answer within %llds",
+		       (long long)(r->timeout_ms / 1000));
+		if (label)
+			eg_log(EG_NOTICE, "heal: %s: %s", label, r->why);
+	}
+	round_close(r);
+	return 0;
+}
+
 /* ---- health ---- */
 
 static void query(struct eg_healer *w)
@@ -207,9 +301,60 @@ static void query(struct eg_healer *w)
 		eg_log(EG_WARN, "heal: %s: unable to ask the kernel for its state: %s", w->c->iface, why);
 }
 
+/* What keeps the uplink from being healthy: the link's own trouble
+ * first, then the health probe's; NULL when nothing does. */
+static const char *trouble(const struct eg_healer *w)
+{
+	const char *t = eg_link_trouble(&w->link, w->c->check_v4);
+
+	if (t || !w->hprobe_on || w->hp.ok)
+		return t;
+	return w->hprobe_trouble;
+}
+
 static bool is_healthy(const struct eg_healer *w)
 {
-	return eg_link_trouble(&w->link, w->c->check_v4) == NULL;
+	return trouble(w) == NULL;
+}
+
+/* The health probe: send, read and time out its rounds as the logic
+ * (eg_hprobe_step) says, and word its verdict. */
+static void hprobe_run(struct eg_healer *w, const struct pollfd *pf, int n, int64_t now)
+{
+	bool link_ok = eg_link_trouble(&w->link, w->c->check_v4) == NULL;
+	int result = w->health.n ? round_run(&w->health, pf, n, now, NULL) : -1;
+
+	if (!w->hprobe_on)
+		return;
+	for (int i = 0; i < 2; i++) {
+		enum eg_hpact a = eg_hprobe_step(&w->hp, now, link_ok, result);
+
+		if (a == EG_HP_CANCEL)
+			round_close(&w->health);
+		if (a != EG_HP_START)
+			break;
+		round_start(&w->health, w->c->health_probe1, w->c->health_probe2, w->c->iface, now,
+			    (int64_t)w->c->health_probe_timeout_s * 1000, NULL);
+		if (w->health.n)
+			break;
+		result = 0; /* nothing could be sent: unanswered now */
+	}
+	{
+		const char *t1 = w->c->health_probe1, *t2 = w->c->health_probe2;
+		const char *or = t1[0] && t2[0] ? " or " : "";
+
+		if (w->hp.missed >= w->hp.c.misses)
+			eg_fmt(w->hprobe_trouble, sizeof w->hprobe_trouble, "health probe %s%s%s: no "
+			       "answer to %lu rounds in a row (last: %.300s)", t1, or, t2,
+			       (unsigned long)w->hp.c.misses, w->health.why);
+		else if (w->hp.missed)
+			eg_fmt(w->hprobe_trouble, sizeof w->hprobe_trouble, "health probe %s%s%s: not "
+			       "answered since the link came back (last: %.300s)", t1, or, t2,
+			       w->health.why);
+		else
+			eg_fmt(w->hprobe_trouble, sizeof w->hprobe_trouble, "health probe %s%s%s: not "
+			       "answered since the link came back", t1, or, t2);
+	}
 }
 
 static void peer_say(struct eg_healer *w, int64_t now);
@@ -232,8 +377,6 @@ void eg_heal_start(struct eg_healer *w, const struct eg_conf *c, struct eg_peerd
 	w->peer = peer;
 	w->fo = fo;
 	w->mon_fd = -1;
-	for (int i = 0; i < 2; i++)
-		w->probes[i].fd = -1;
 	if (c->iface[0] == '\0') {
 		eg_heal_init(&w->h, &hc, true, true, 0, now);
 		return;
@@ -242,6 +385,13 @@ void eg_heal_start(struct eg_healer *w, const struct eg_conf *c, struct eg_peerd
 	if (w->mon_fd < 0)
 		eg_log_sys(EG_ERR, "listen to rtnetlink for", c->iface, -w->mon_fd);
 	query(w);
+	w->hprobe_on = c->health_probe1[0] || c->health_probe2[0];
+	eg_hprobe_init(&w->hp, &(struct eg_hprobe_conf){
+			       .interval_ms = (int64_t)c->health_probe_interval_s * 1000,
+			       .timeout_ms = (int64_t)c->health_probe_timeout_s * 1000,
+			       .misses = c->health_probe_misses,
+		       }, eg_link_trouble(&w->link, c->check_v4) == NULL, now);
+	hprobe_run(w, NULL, 0, now);
 	w->healthy = is_healthy(w);
 	w->seen = w->link.exists;
 	if (!w->seen)
@@ -260,14 +410,24 @@ void eg_heal_start(struct eg_healer *w, const struct eg_conf *c, struct eg_peerd
 	eg_heal_init(&w->h, &hc, false, w->healthy, fails_load(), now);
 	peer_say(w, now);
 	{
-		char cd[24], iv[24];
-		const char *t = eg_link_trouble(&w->link, c->check_v4);
+		char cd[24], iv[24], probe[EG_MSG_MAX] = "";
+		const char *t = trouble(w);
 
 		fmt_left(cd, sizeof cd, left_of(w->cooldown_until_ms, now));
+		if (w->hprobe_on) {
+			char pi[24], pt[24];
+
+			eg_fmt_duration(pi, sizeof pi, c->health_probe_interval_s);
+			eg_fmt_duration(pt, sizeof pt, c->health_probe_timeout_s);
+			eg_fmt(probe, sizeof probe, "; health probe %s%s%s through %s every %s (timeout "
+			       "%s, unhealthy after %lu unanswered)", c->health_probe1,
+			       c->health_probe1[0] && c->health_probe2[0] ? " or " : "",
+			       c->health_probe2, c->iface, pi, pt, (unsigned long)c->health_probe_misses);
+		}
 		eg_fmt_duration(iv, sizeof iv, c->heal_interval_s);
 		eg_log(t ? EG_WARN : EG_NOTICE, "heal: watching %s: %s%s; max_fails %lu, heal_interval "
-		       "%s, reboot cooldown %s", c->iface, t ? "unhealthy: " : "healthy", t ? t : "",
-		       (unsigned long)c->max_fails, iv, w->cooldown_until_ms ? cd : "none left");
+		       "%s, reboot cooldown %s%s", c->iface, t ? "unhealthy: " : "healthy", t ? t : "",
+		       (unsigned long)c->max_fails, iv, w->cooldown_until_ms ? cd : "none left", probe);
 	}
 }
 
@@ -280,12 +440,17 @@ int eg_heal_fds(struct eg_healer *w, struct pollfd *pf, int64_t now, int64_t *wa
 		return 0;
 	if (w->mon_fd >= 0)
 		pf[n++] = (struct pollfd){w->mon_fd, POLLIN, 0};
-	for (int i = 0; i < w->nprobes; i++)
-		if (w->probes[i].fd >= 0)
-			pf[n++] = (struct pollfd){w->probes[i].fd, w->probes[i].events, 0};
+	n += round_fds(&w->veto, pf + n);
+	n += round_fds(&w->health, pf + n);
 	at = w->h.state == EG_HS_HEALTHY ? INT64_MAX : w->h.deadline_ms;
-	if (w->nprobes && w->probe_deadline_ms < at)
-		at = w->probe_deadline_ms;
+	if (w->veto.n && w->veto.deadline_ms < at)
+		at = w->veto.deadline_ms;
+	if (w->hprobe_on) {
+		int64_t p = eg_hprobe_wake(&w->hp, eg_link_trouble(&w->link, w->c->check_v4) == NULL);
+
+		if (p < at)
+			at = p;
+	}
 	if (w->settle == SETTLE_WAIT && w->guards_ms + SETTLE_LATEST_MS < at)
 		at = w->guards_ms + SETTLE_LATEST_MS;
 	if (w->settle == SETTLE_RUN && w->settle_end_ms < at)
@@ -302,16 +467,6 @@ int eg_heal_fds(struct eg_healer *w, struct pollfd *pf, int64_t now, int64_t *wa
 }
 
 /* ---- the guards ---- */
-
-static void close_probes(struct eg_healer *w)
-{
-	for (int i = 0; i < 2; i++)
-		if (w->probes[i].fd >= 0) {
-			close(w->probes[i].fd);
-			w->probes[i].fd = -1;
-		}
-	w->nprobes = 0;
-}
 
 /* Everything but the ping: read at once. */
 static void guards_now(struct eg_healer *w, int64_t now)
@@ -344,61 +499,10 @@ static bool ping_configured(const struct eg_healer *w)
 	return w->c->ping_veto && (w->c->ping_veto_ip1[0] || w->c->ping_veto_ip2[0]);
 }
 
-static void start_probes(struct eg_healer *w, int64_t now)
+static void start_veto(struct eg_healer *w, int64_t now)
 {
-	const char *t[2] = {w->c->ping_veto_ip1, w->c->ping_veto_ip2};
-	char why[EG_MSG_MAX];
-
-	w->nprobes = 0;
-	for (int i = 0; i < 2; i++) {
-		if (!t[i][0])
-			continue;
-		if (eg_probe_start(t[i], &w->probes[w->nprobes], why, sizeof why) < 0) {
-			eg_log(EG_NOTICE, "heal: ping veto: %s: %s", t[i], why);
-			w->probes[w->nprobes].fd = -1;
-			continue;
-		}
-		w->nprobes++;
-	}
-	w->probe_deadline_ms = now + (int64_t)w->c->ping_timeout_s * 1000;
-}
-
-/* The probes' news: 1 one answered, 0 all settled without, -1 not yet. */
-static int probes_run(struct eg_healer *w, const struct pollfd *pf, int n, int64_t now)
-{
-	int open = 0;
-
-	for (int i = 0; i < w->nprobes; i++) {
-		struct eg_probe *p = &w->probes[i];
-		char why[EG_MSG_MAX];
-		int reachable = 0, r;
-
-		if (p->fd < 0)
-			continue;
-		for (int k = 0; k < n; k++) {
-			if (pf[k].fd != p->fd || !pf[k].revents)
-				continue;
-			r = eg_probe_finish(p, &reachable, why, sizeof why);
-			if (r != 0) {
-				close(p->fd);
-				p->fd = -1;
-				if (r > 0 && reachable) {
-					eg_copy(w->guard_what, sizeof w->guard_what, why);
-					close_probes(w);
-					return 1;
-				}
-				eg_log(EG_NOTICE, "heal: ping veto: %s", why);
-			}
-		}
-		if (p->fd >= 0)
-			open++;
-	}
-	if (open && now < w->probe_deadline_ms)
-		return -1;
-	if (open)
-		eg_log(EG_NOTICE, "heal: ping veto: no answer within %lus", (unsigned long)w->c->ping_timeout_s);
-	close_probes(w);
-	return 0;
+	round_start(&w->veto, w->c->ping_veto_ip1, w->c->ping_veto_ip2, NULL, now,
+		    (int64_t)w->c->ping_timeout_s * 1000, "ping veto");
 }
 
 /* What we say to the peer follows the ladder: recovering from the moment
@@ -436,22 +540,24 @@ static int guards_answer(struct eg_healer *w, const struct pollfd *pf, int n, in
 {
 	struct eg_hguards *g = &w->guards;
 
-	if (w->nprobes) {
-		int p = probes_run(w, pf, n, now);
+	if (w->veto.n) {
+		int p = round_run(&w->veto, pf, n, now, "ping veto");
 
+		if (p == 1)
+			eg_copy(w->guard_what, sizeof w->guard_what, w->veto.why);
 		if (p >= 0)
 			g->ping = p;
 	}
 	/* a target answered: no settle, or take the announcement back */
 	if (w->settle != SETTLE_NONE && !eg_heal_need_settle(g, true))
 		w->settle = SETTLE_NONE;
-	if (w->settle == SETTLE_WAIT && (w->nprobes == 0 || now >= w->guards_ms + SETTLE_LATEST_MS))
+	if (w->settle == SETTLE_WAIT && (w->veto.n == 0 || now >= w->guards_ms + SETTLE_LATEST_MS))
 		settle_begin(w, now);
 	if (w->settle == SETTLE_RUN && now >= w->settle_end_ms) {
 		w->settle = SETTLE_NONE;
 		g->peer_holds = eg_peerd_holds(w->peer, now, w->peer_what, sizeof w->peer_what);
 	}
-	if (w->nprobes || w->settle != SETTLE_NONE)
+	if (w->veto.n || w->settle != SETTLE_NONE)
 		return -1;
 	return (int)eg_heal_veto(g);
 }
@@ -568,7 +674,7 @@ static bool perform(struct eg_healer *w, const struct eg_haction *a, int64_t now
 		fails_save(w->h.fails);
 		guards_now(w, now);
 		if (eg_heal_need_ping(&w->guards, ping_configured(w)))
-			start_probes(w, now);
+			start_veto(w, now);
 		w->guards_ms = now;
 		w->settle = eg_heal_need_settle(&w->guards, w->peer->on) ? SETTLE_WAIT : SETTLE_NONE;
 		break;
@@ -579,8 +685,7 @@ static bool perform(struct eg_healer *w, const struct eg_haction *a, int64_t now
 		break;
 	case EG_HA_REBOOT:
 		snprintf(w->reason, sizeof w->reason, "network self-heal: %s %s after %lu ladder runs",
-			 ifn, eg_link_trouble(&w->link, w->c->check_v4) ?
-			 eg_link_trouble(&w->link, w->c->check_v4) : "unhealthy",
+			 ifn, trouble(w) ? trouble(w) : "unhealthy",
 			 (unsigned long)a->run);
 		eg_log(EG_ERR, "heal: %s unhealthy after %lu ladder runs: orderly reboot", ifn,
 		       (unsigned long)a->run);
@@ -648,8 +753,9 @@ bool eg_heal_run(struct eg_healer *w, const struct pollfd *pf, int n, int64_t no
 		w->seen = true;
 		eg_log(EG_NOTICE, "heal: %s appeared", w->c->iface);
 	}
+	hprobe_run(w, pf, n, now);
 	if (is_healthy(w) != w->healthy) {
-		const char *t = eg_link_trouble(&w->link, w->c->check_v4);
+		const char *t = trouble(w);
 
 		w->healthy = t == NULL;
 		if (t && w->h.state != EG_HS_BOUNCE)
@@ -658,7 +764,7 @@ bool eg_heal_run(struct eg_healer *w, const struct pollfd *pf, int n, int64_t no
 		if (step(w, now, w->healthy ? EG_HE_HEALTHY : EG_HE_UNHEALTHY, EG_HV_NONE))
 			return true;
 	}
-	if (w->h.state == EG_HS_GUARDS && (w->nprobes || w->settle != SETTLE_NONE)) {
+	if (w->h.state == EG_HS_GUARDS && (w->veto.n || w->settle != SETTLE_NONE)) {
 		int v = guards_answer(w, pf, n, now);
 
 		/* a tick still ends the guards at their deadline, should the
@@ -670,7 +776,7 @@ bool eg_heal_run(struct eg_healer *w, const struct pollfd *pf, int n, int64_t no
 	}
 	if (w->h.state != EG_HS_GUARDS) {
 		/* healed, vetoed or rebooting: the guards' probes and settle are over */
-		close_probes(w);
+		round_close(&w->veto);
 		w->settle = SETTLE_NONE;
 	}
 	peer_say(w, now);
@@ -715,20 +821,23 @@ static const char *state_name(const struct eg_healer *w)
 
 void eg_heal_status(const struct eg_healer *w, int64_t now, bool json, char *out, size_t size)
 {
-	const char *t = w->h.state == EG_HS_OFF ? NULL : eg_link_trouble(&w->link, w->c->check_v4);
+	const char *t = w->h.state == EG_HS_OFF ? NULL : trouble(w);
 	long long cl = (long long)(left_of(w->cooldown_until_ms, now) / 1000);
 	long long il = (long long)(left_of(w->inhibit_until_ms, now) / 1000);
 	char what[EG_MSG_MAX] = "";
 	int usb = w->h.state == EG_HS_OFF || !w->c->usb_guard ? 0 :
 		  eg_usb_storage_active(w->c->usb_gadget_dir, w->c->usb_guard_require_udc, what,
 					sizeof what);
+	const char *probe = w->h.state == EG_HS_OFF || !w->hprobe_on ? "off" :
+			    w->hp.ok ? "answering" : "not answering";
 
 	if (json) {
 		snprintf(out, size, ",\"heal_iface\":\"%s\",\"heal_state\":\"%s\",\"heal_trouble\":\"%s\","
 			 "\"heal_stage\":%d,\"heal_fails\":%lu,\"heal_max_fails\":%lu,"
-			 "\"heal_cooldown_left_s\":%lld,\"heal_inhibit_left_s\":%lld,\"heal_usb_active\":%s",
+			 "\"heal_cooldown_left_s\":%lld,\"heal_inhibit_left_s\":%lld,\"heal_usb_active\":%s,"
+			 "\"heal_probe\":\"%s\"",
 			 w->c->iface, state_name(w), t ? t : "", w->h.stage, (unsigned long)w->h.fails,
-			 (unsigned long)w->c->max_fails, cl, il, usb != 0 ? "true" : "false");
+			 (unsigned long)w->c->max_fails, cl, il, usb != 0 ? "true" : "false", probe);
 		return;
 	}
 	if (w->h.state == EG_HS_OFF) {
@@ -736,10 +845,10 @@ void eg_heal_status(const struct eg_healer *w, int64_t now, bool json, char *out
 		return;
 	}
 	snprintf(out, size,
-		 "heal: %s %s%s%s, stage %d, failed runs %lu (max_fails %lu)\n"
+		 "heal: %s %s%s%s, stage %d, failed runs %lu (max_fails %lu), health probe %s\n"
 		 "reboot_guards: cooldown %llds left, inhibit %llds left, usb %.300s, ping veto %s\n",
 		 w->c->iface, state_name(w), t ? ": " : "", t ? t : "", w->h.stage,
-		 (unsigned long)w->h.fails, (unsigned long)w->c->max_fails, cl, il,
+		 (unsigned long)w->h.fails, (unsigned long)w->c->max_fails, probe, cl, il,
 		 !w->c->usb_guard ? "guard off" : usb > 0 ? what : usb < 0 ? "unreadable" : "not in use",
 		 ping_configured(w) ? "on" : "off");
 }

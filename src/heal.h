@@ -24,8 +24,17 @@
 #include <poll.h>
 #include <sys/types.h>
 
-#define EG_HEAL_FDS 3               /* the monitor and two ping-veto probes */
+#define EG_HEAL_FDS 5               /* the monitor, two ping-veto and two health probes */
 #define EG_HEAL_SAVE_MS (5 * 60000) /* a window's time left is rewritten this often */
+
+/* One round of probes, to at most two targets at once: the ping veto's
+ * or the health probe's.  Answered when one of them answers. */
+struct eg_round {
+	struct eg_probe p[2];
+	int n;                           /* probes started; 0: no round out */
+	int64_t deadline_ms, timeout_ms;
+	char why[EG_MSG_MAX];            /* what answered, or what the last failure was */
+};
 
 struct eg_healer {
 	const struct eg_conf *c;
@@ -37,9 +46,11 @@ struct eg_healer {
 	pid_t cmd_pid;                   /* the stage's command, while it runs */
 	int64_t cooldown_until_ms, cooldown_saved_ms;
 	int64_t inhibit_until_ms, inhibit_saved_ms;
-	struct eg_probe probes[2];
-	int nprobes;
-	int64_t probe_deadline_ms;
+	struct eg_round veto;            /* the ping veto's round, while the guards run */
+	bool hprobe_on;                  /* health_probe1/2 set */
+	struct eg_hprobe hp;             /* the health probe's verdict (heal_logic.h) */
+	struct eg_round health;          /* its round out */
+	char hprobe_trouble[EG_MSG_MAX]; /* what the verdict "not answering" says */
 	struct eg_hguards guards;        /* the last evaluation */
 	char guard_what[EG_MSG_MAX];     /* what the winning veto names */
 	struct eg_peerd *peer;           /* the peer watch: told our state, asked the guard */

@@ -240,3 +240,67 @@ void eg_window_format(char *buf, size_t size, int64_t left_ms)
 {
 	snprintf(buf, size, "left_ms %lld\n", (long long)(left_ms > 0 ? left_ms : 0));
 }
+
+void eg_hprobe_init(struct eg_hprobe *p, const struct eg_hprobe_conf *c, bool link_ok,
+		    int64_t now)
+{
+	*p = (struct eg_hprobe){.c = *c, .ok = link_ok, .due_ms = now};
+	if (p->c.misses == 0)
+		p->c.misses = 1;
+}
+
+static void round_over(struct eg_hprobe *p, int64_t now, bool answered)
+{
+	int64_t retry = p->c.interval_ms < EG_HPROBE_RETRY_MS ? p->c.interval_ms : EG_HPROBE_RETRY_MS;
+	int64_t started = p->due_ms - p->c.timeout_ms;
+
+	p->inflight = false;
+	if (answered) {
+		p->ok = true;
+		p->missed = 0;
+		p->due_ms = now + p->c.interval_ms;
+		return;
+	}
+	if (p->missed < p->c.misses)
+		p->missed++;
+	if (p->missed >= p->c.misses)
+		p->ok = false;
+	/* at once, but not two rounds within the retry */
+	p->due_ms = started + retry > now ? started + retry : now;
+}
+
+enum eg_hpact eg_hprobe_step(struct eg_hprobe *p, int64_t now, bool link_ok, int result)
+{
+	if (!link_ok) {
+		bool was = p->inflight;
+
+		/* the answer that counts comes once the link is back */
+		p->ok = false;
+		p->missed = 0;
+		p->inflight = false;
+		p->due_ms = now;
+		return was ? EG_HP_CANCEL : EG_HP_NONE;
+	}
+	if (p->inflight) {
+		if (result == 1) {
+			round_over(p, now, true);
+		} else if (result == 0) {
+			round_over(p, now, false);
+		} else if (now >= p->due_ms) {
+			round_over(p, now, false);
+			return EG_HP_CANCEL;
+		}
+		return EG_HP_NONE;
+	}
+	if (now >= p->due_ms) {
+		p->inflight = true;
+		p->due_ms = now + p->c.timeout_ms;
+		return EG_HP_START;
+	}
+	return EG_HP_NONE;
+}
+
+int64_t eg_hprobe_wake(const struct eg_hprobe *p, bool link_ok)
+{
+	return link_ok ? p->due_ms : INT64_MAX;
+}

@@ -133,4 +133,51 @@ const char *eg_hstage_text(int stage); /* "on its own", "bounce", "re-apply", "r
 int eg_window_parse(const char *text, int64_t *left_ms);
 void eg_window_format(char *buf, size_t size, int64_t left_ms);
 
+/* THE HEALTH PROBE (health_probe1/2, optional): healthy then needs, on
+ * top of the link's carrier and address, an endpoint that answers through
+ * the watched uplink.  A round probes the targets at once and is answered
+ * when one of them answers within timeout_ms.  The verdict:
+ *  - on a healthy link at the start, the probe is trusted until `misses`
+ *    rounds in a row go unanswered (a daemon started on a working uplink
+ *    does not call it unhealthy before it has asked);
+ *  - once the link itself is unhealthy (carrier or address lost, our own
+ *    bounce included), no round runs and the verdict is "not answering"
+ *    until a round is answered after the link is back: a bounce that
+ *    brings the carrier back but not the route (it drops it) does not
+ *    heal the run;
+ *  - an answered round makes it answering, and the next round comes
+ *    interval_ms later; after an unanswered one the next goes at once,
+ *    but not sooner than EG_HPROBE_RETRY_MS (at most interval_ms) after
+ *    the last one began: a lost probe is asked again soon, and an
+ *    endpoint that answers again is seen within about timeout_ms. */
+#define EG_HPROBE_RETRY_MS 1000
+
+struct eg_hprobe_conf {
+	int64_t interval_ms, timeout_ms;
+	uint32_t misses;         /* unanswered rounds in a row: not answering */
+};
+
+struct eg_hprobe {
+	struct eg_hprobe_conf c;
+	bool ok;                 /* the verdict: answering */
+	bool inflight;           /* a round is out; due_ms is its deadline */
+	uint32_t missed;         /* unanswered rounds in a row (at most c.misses) */
+	int64_t due_ms;          /* the next round, or the deadline of the one out */
+};
+
+enum eg_hpact {
+	EG_HP_NONE,
+	EG_HP_START,  /* send a round now (its deadline is due_ms) */
+	EG_HP_CANCEL, /* close the round out: it is over unanswered, or the link is down */
+};
+
+void eg_hprobe_init(struct eg_hprobe *p, const struct eg_hprobe_conf *c, bool link_ok,
+		    int64_t now);
+/* link_ok: the link's own health now; result: 1 the round out was
+ * answered, 0 it settled unanswered (every target failed), -1 no news (a
+ * tick: the deadline is checked).  What to do; p->ok is the verdict. */
+enum eg_hpact eg_hprobe_step(struct eg_hprobe *p, int64_t now, bool link_ok, int result);
+/* When to step again without news: INT64_MAX while the link is down. */
+int64_t eg_hprobe_wake(const struct eg_hprobe *p, bool link_ok);
+
 #endif

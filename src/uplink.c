@@ -453,7 +453,21 @@ int eg_probe_echo_reply(const void *pkt, size_t len, bool ip, uint16_t id, uint1
 
 /* An echo request on a socket connected to the target; *verb names what
  * failed. */
-static int icmp_start(struct eg_probe *p, const struct sockaddr_in *sa, const char **verb)
+/* Out through dev only (SO_BINDTODEVICE, root's): the health probe asks
+ * whether the watched uplink carries traffic, not whether any route does.
+ * With no route through dev, the kernel takes the target as on-link. */
+static int bind_dev(int fd, const char *dev, const char **verb)
+{
+	if (!dev || !dev[0])
+		return 0;
+	*verb = "bind to the interface the probe must use, for";
+	if (setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, dev, (socklen_t)strlen(dev) + 1) != 0)
+		return -errno;
+	return 0;
+}
+
+static int icmp_start(struct eg_probe *p, const struct sockaddr_in *sa, const char *dev,
+		      const char **verb)
 {
 	static uint16_t seq;
 	unsigned char pkt[EG_ICMP_HDR + sizeof EG_PROBE_PAYLOAD - 1];
@@ -469,6 +483,8 @@ static int icmp_start(struct eg_probe *p, const struct sockaddr_in *sa, const ch
 		p->raw = true;
 	}
 	if (p->fd < 0)
+		return -errno;
+	if (bind_dev(p->fd, dev, verb) != 0)
 		return -errno;
 	/* connected: the kernel hands us only the target's packets */
 	*verb = "reach";
@@ -504,11 +520,14 @@ static int icmp_start(struct eg_probe *p, const struct sockaddr_in *sa, const ch
 	return 0;
 }
 
-static int tcp_start(struct eg_probe *p, const struct sockaddr_in *sa, const char **verb)
+static int tcp_start(struct eg_probe *p, const struct sockaddr_in *sa, const char *dev,
+		     const char **verb)
 {
 	*verb = "open a TCP socket";
 	p->fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (p->fd < 0)
+		return -errno;
+	if (bind_dev(p->fd, dev, verb) != 0)
 		return -errno;
 	*verb = "connect to";
 	/* on loopback the answer may come before connect returns */
@@ -520,7 +539,8 @@ static int tcp_start(struct eg_probe *p, const struct sockaddr_in *sa, const cha
 	return 0;
 }
 
-int eg_probe_start(const char *target, struct eg_probe *p, char *why, size_t whylen)
+int eg_probe_start(const char *target, const char *dev, struct eg_probe *p, char *why,
+		   size_t whylen)
 {
 	struct sockaddr_in sa;
 	const char *bad, *verb;
@@ -541,7 +561,7 @@ int eg_probe_start(const char *target, struct eg_probe *p, char *why, size_t why
 	sa.sin_family = AF_INET;
 	sa.sin_addr.s_addr = htonl(p->t.addr);
 	sa.sin_port = htons(p->t.port);
-	err = p->t.port ? tcp_start(p, &sa, &verb) : icmp_start(p, &sa, &verb);
+	err = p->t.port ? tcp_start(p, &sa, dev, &verb) : icmp_start(p, &sa, dev, &verb);
 	if (err) {
 		target_format(&p->t, t);
 		eg_fmt(why, whylen, "unable to %s %s: %s", verb, t, strerror(-err));

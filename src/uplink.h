@@ -122,8 +122,10 @@ struct eg_probe {
  * on a raw one, which the daemon, as root, may open.  Both are connected
  * to the target, so only its packets are read.  Returns p->fd, or -errno
  * with why: a target that cannot even be tried (no route) is not
- * answering. */
-int eg_probe_start(const char *target, struct eg_probe *p, char *why, size_t whylen);
+ * answering.  dev, unless NULL or "", is the interface the probe must
+ * go out through (SO_BINDTODEVICE): the health probe's. */
+int eg_probe_start(const char *target, const char *dev, struct eg_probe *p, char *why,
+		   size_t whylen);
 
 /* What the probe found, once poll reports any event on p->fd: 1 with
  * *reachable set when it is settled, 0 while it is not (nothing of ours

@@ -47,6 +47,7 @@ teardown() {
 	[ -z "${DPID:-}" ] || wait "$DPID" 2>/dev/null || true
 	[ -z "${LPID:-}" ] || kill "$LPID" 2>/dev/null || true
 	[ -z "${NS:-}" ] || ip netns del "$NS" 2>/dev/null || true
+	[ -z "${NS:-}" ] || ip netns del "$NS-p" 2>/dev/null || true
 }
 
 
@@ -58,7 +59,7 @@ carrier() {
 	start_daemon
 	run eg status
 	assert_success
-	assert_line --regexp '^heal: eg0 healthy, stage 0, failed runs 0 \(max_fails 2\)$'
+	assert_line --regexp '^heal: eg0 healthy, stage 0, failed runs 0 \(max_fails 2\), health probe off$'
 	assert_line --regexp '^reboot_guards: cooldown 0s left, inhibit 0s left, usb not in use, ping veto off$'
 	run eg status --json
 	assert_output --partial '"heal_iface":"eg0","heal_state":"healthy"'
@@ -84,7 +85,7 @@ carrier() {
 	run await 'heal: eg0 healthy again after stage 1 \(bounce\) in [3-5]\.[0-9]{3}s' 6
 	assert_success
 	run eg status
-	assert_line --regexp '^heal: eg0 healthy, stage 0, failed runs 0 \(max_fails 2\)$'
+	assert_line --regexp '^heal: eg0 healthy, stage 0, failed runs 0 \(max_fails 2\), health probe off$'
 	run grep -c 'stage 2/3' "$EARLYGUARD_KMSG"
 	assert_output 0
 }
@@ -211,6 +212,52 @@ carrier() {
 	# the seed keeps it in /tmp): the first run after it is run 3
 	await 'heal: eg0 stage 1/3: bounce \(down 3s, up\), run 3 \(max_fails 2\)' 3
 	run await 'heal: eg0 unhealthy after 3 ladder runs: orderly reboot' 12
+	assert_success
+}
+
+@test "heal: a health probe unanswered is unhealthy; the bounce does not heal it, the stage that brings answers back does" {
+	# the veth's other end in a namespace of its own, at 10.9.0.2: the
+	# probe crosses the link, and that end stops answering ICMP echo
+	# while its carrier stays up
+	ip netns add "$NS-p"
+	ip -n "$NS" link set eg0p netns "$NS-p"
+	ip -n "$NS-p" link set eg0p up
+	ip -n "$NS-p" addr add 10.9.0.2/24 dev eg0p
+	printf '%s\n' health_probe1=10.9.0.2 health_probe_interval=1s health_probe_timeout=1s \
+		health_probe_misses=2 max_fails=1 reboot_cooldown=0 recheck_sleep=4s \
+		"network_reapply='ip netns exec $NS-p sysctl -qw net.ipv4.icmp_echo_ignore_all=0'" >>"$CONF"
+	start_daemon
+	await 'heal: watching eg0: healthy; .*; health probe 10\.9\.0\.2 through eg0 every 1s \(timeout 1s, unhealthy after 2 unanswered\)$' 5
+	run eg status
+	assert_line --regexp '^heal: eg0 healthy, stage 0, failed runs 0 \(max_fails 1\), health probe answering$'
+	run eg status --json
+	assert_output --partial '"heal_probe":"answering"'
+	ip netns exec "$NS-p" sysctl -qw net.ipv4.icmp_echo_ignore_all=1
+	# the next round within 1 s, its 1 s, and the retry's 1 s
+	run await 'heal: eg0 unhealthy: health probe 10\.9\.0\.2: no answer to 2 rounds in a row \(last: no answer within 1s\)$' 6
+	assert_success
+	echo "# unanswered rounds seen as unhealthy in ${output}ms" >&3
+	[ "$output" -ge 2000 ]
+	run eg status --json
+	assert_output --partial '"heal_probe":"not answering"'
+	await 'heal: eg0 stage 1/3: bounce' 1
+	# the carrier comes back after the bounce, but the probe is still
+	# unanswered: the run goes on to stage 2, which makes it answer
+	run await 'heal: eg0 stage 2/3: re-apply: ip netns exec' 9
+	assert_success
+	run await 'heal: eg0 healthy again after stage 2 \(re-apply\)' 4
+	assert_success
+	echo "# answered again ${output}ms after stage 2 began" >&3
+	run grep -c 'healthy again after stage 1' "$EARLYGUARD_KMSG"
+	assert_output 0
+	run eg status
+	assert_line --regexp '^heal: eg0 healthy, stage 0, failed runs 0 \(max_fails 1\), health probe answering$'
+	# a carrier loss is the link's trouble, said first
+	ip -n "$NS-p" link set eg0p down
+	run await 'heal: eg0 unhealthy: no carrier$' 1
+	assert_success
+	ip -n "$NS-p" link set eg0p up
+	run await 'heal: eg0 healthy again after stage 1 \(bounce\)' 8
 	assert_success
 }
 

@@ -285,8 +285,156 @@ static void window(void)
 	}
 }
 
+/* The health probe's verdict, by the scenarios of heal_logic.h. */
+static void probe_scenarios(void)
+{
+	const struct eg_hprobe_conf c = {.interval_ms = 10000, .timeout_ms = 2000, .misses = 3};
+	struct eg_hprobe p;
+	int64_t t = 0;
+
+	eg_hprobe_init(&p, &c, true, t);
+	CHECK(p.ok, "a healthy link at the start: trusted before the first round");
+	CHECK_INT(eg_hprobe_step(&p, t, true, -1), EG_HP_START, "the first round goes at once");
+	CHECK_INT(p.due_ms, 2000, "its deadline is the timeout");
+	CHECK_INT(eg_hprobe_step(&p, 1999, true, -1), EG_HP_NONE, "not over 1 ms early");
+	CHECK_INT(eg_hprobe_step(&p, 40, true, 1), EG_HP_NONE, "answered after 40 ms");
+	CHECK(p.ok && !p.inflight && p.due_ms == 10040, "answering; the next round 10 s later");
+	CHECK_INT(eg_hprobe_wake(&p, true), 10040, "the wake is the next round");
+	CHECK(eg_hprobe_wake(&p, false) == INT64_MAX, "no wake while the link is down");
+	CHECK_INT(eg_hprobe_step(&p, 10039, true, -1), EG_HP_NONE, "not 1 ms early");
+	/* three rounds unanswered: two time out, one settles unanswered */
+	t = 10040;
+	CHECK_INT(eg_hprobe_step(&p, t, true, -1), EG_HP_START, "round 2 at 10.04 s");
+	CHECK_INT(eg_hprobe_step(&p, t + 2000, true, -1), EG_HP_CANCEL, "its deadline: closed");
+	CHECK(p.ok && p.missed == 1 && p.due_ms == t + 2000, "one miss: still answering; retry at once");
+	t += 2000;
+	CHECK_INT(eg_hprobe_step(&p, t, true, -1), EG_HP_START, "the retry");
+	CHECK_INT(eg_hprobe_step(&p, t + 5, true, 0), EG_HP_NONE, "settled unanswered (no route)");
+	CHECK(p.ok && p.missed == 2 && p.due_ms == t + 1000,
+	      "two misses: still answering; the next 1 s after the last began");
+	CHECK_INT(eg_hprobe_step(&p, t + 999, true, -1), EG_HP_NONE, "not 1 ms early");
+	t += 1000;
+	CHECK_INT(eg_hprobe_step(&p, t, true, -1), EG_HP_START, "the third");
+	CHECK_INT(eg_hprobe_step(&p, t + 2000, true, -1), EG_HP_CANCEL, "times out");
+	CHECK(!p.ok && p.missed == 3, "three in a row: not answering");
+	t += 2000;
+	CHECK_INT(eg_hprobe_step(&p, t, true, -1), EG_HP_START, "still asked, back to back");
+	CHECK_INT(eg_hprobe_step(&p, t + 2000, true, -1), EG_HP_CANCEL, "unanswered");
+	CHECK(!p.ok && p.missed == 3, "the count stops at misses");
+	t += 2000;
+	CHECK_INT(eg_hprobe_step(&p, t, true, -1), EG_HP_START, "again");
+	CHECK_INT(eg_hprobe_step(&p, t + 7, true, 1), EG_HP_NONE, "answered");
+	CHECK(p.ok && p.missed == 0 && p.due_ms == t + 7 + 10000, "answering again at once");
+	/* the link goes down with a round out */
+	t += 9000;
+	CHECK_INT(eg_hprobe_step(&p, t, true, -1), EG_HP_NONE, "between rounds");
+	p.due_ms = t;
+	CHECK_INT(eg_hprobe_step(&p, t, true, -1), EG_HP_START, "a round out");
+	CHECK_INT(eg_hprobe_step(&p, t + 1, false, -1), EG_HP_CANCEL, "the link down closes it");
+	CHECK(!p.ok && !p.inflight && p.missed == 0, "not answering until the link is back");
+	CHECK_INT(eg_hprobe_step(&p, t + 2, false, 1), EG_HP_NONE, "no round on a down link");
+	CHECK(!p.ok, "a stale answer does not count");
+	CHECK_INT(eg_hprobe_step(&p, t + 3000, true, -1), EG_HP_START, "link back: a round at once");
+	CHECK_INT(eg_hprobe_step(&p, t + 5000, true, -1), EG_HP_CANCEL, "unanswered (no route yet)");
+	CHECK(!p.ok && p.missed == 1, "still not answering after one miss");
+	CHECK_INT(eg_hprobe_step(&p, t + 5000, true, -1), EG_HP_START, "retried at once");
+	CHECK_INT(eg_hprobe_step(&p, t + 5010, true, 1), EG_HP_NONE, "answered");
+	CHECK(p.ok, "healthy once a round is answered after the link came back");
+	/* the start on an unhealthy link */
+	eg_hprobe_init(&p, &c, false, 0);
+	CHECK(!p.ok, "an unhealthy link at the start: not answering");
+	CHECK_INT(eg_hprobe_step(&p, 0, true, -1), EG_HP_START, "a round once it is healthy");
+	/* misses 0 means 1; an interval shorter than the retry bounds it */
+	eg_hprobe_init(&p, &(struct eg_hprobe_conf){.interval_ms = 500, .timeout_ms = 100, .misses = 0},
+		       true, 0);
+	CHECK_INT(eg_hprobe_step(&p, 0, true, -1), EG_HP_START, "short interval: round 1");
+	CHECK_INT(eg_hprobe_step(&p, 100, true, -1), EG_HP_CANCEL, "unanswered");
+	CHECK(!p.ok && p.due_ms == 500, "misses=0 counts as 1; the retry is the interval (500 ms)");
+}
+
+/* Random walks against the rules: a round only on a healthy link and
+ * never two at once; a cancel only for a round out; the verdict turns to
+ * answering only by an answer to a round out, and to not answering at
+ * the link's loss or at `misses` unanswered rounds in a row; a round out
+ * never outlives its timeout by a step; the next round comes the interval
+ * after an answer, and after a miss at once but not sooner than the
+ * retry after the last began. */
+static void probe_walks(void)
+{
+	uint64_t seed = 0x9e3779b97f4a7c15ull;
+	unsigned long steps = 0;
+
+	for (int walk = 0; walk < 3000; walk++) {
+		struct eg_hprobe_conf c = {
+			.interval_ms = 1 + (int64_t)(walk % 7) * 700,
+			.timeout_ms = 1 + (int64_t)(walk % 5) * 600,
+			.misses = (uint32_t)(walk % 4),
+		};
+		uint32_t misses = c.misses ? c.misses : 1;
+		struct eg_hprobe p;
+		int64_t t = 0, started = -1, answered_at = -1;
+		bool link = walk % 3 != 0, ok_ref = link;
+		uint32_t missed_ref = 0;
+		int bad = 0;
+
+		eg_hprobe_init(&p, &c, link, t);
+		for (int i = 0; i < 400 && !bad; i++, steps++) {
+			struct eg_hprobe before = p;
+			int result;
+			enum eg_hpact a;
+
+			seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+			t += (int64_t)((seed >> 33) % 1500);
+			if ((seed >> 20) % 13 == 0)
+				link = !link;
+			result = (int)((seed >> 40) % 4) - 1; /* -1, 0, 1, and -1 again */
+			if (result == 2)
+				result = -1;
+			a = eg_hprobe_step(&p, t, link, result);
+			if (!link) {
+				ok_ref = false;
+				missed_ref = 0;
+				started = -1;
+			} else if (before.inflight && (result >= 0 || t >= before.due_ms)) {
+				if (result == 1) {
+					ok_ref = true;
+					missed_ref = 0;
+					answered_at = t;
+				} else {
+					int64_t retry = c.interval_ms < EG_HPROBE_RETRY_MS ?
+							c.interval_ms : EG_HPROBE_RETRY_MS;
+
+					missed_ref += missed_ref < misses;
+					if (missed_ref >= misses)
+						ok_ref = false;
+					bad |= p.due_ms != (started + retry > t ? started + retry : t);
+				}
+				started = -1;
+			}
+			bad |= a == EG_HP_START && (!link || before.inflight);
+			bad |= a == EG_HP_CANCEL && !before.inflight;
+			bad |= p.ok != ok_ref || p.missed != missed_ref;
+			bad |= p.inflight != (a == EG_HP_START || (before.inflight && link && result < 0 &&
+								  t < before.due_ms));
+			if (a == EG_HP_START) {
+				started = t;
+				bad |= p.due_ms != t + c.timeout_ms;
+			}
+			bad |= started >= 0 && p.inflight && p.due_ms != started + c.timeout_ms;
+			bad |= link && !p.inflight && answered_at == t && p.due_ms != t + c.interval_ms;
+			bad |= link && eg_hprobe_wake(&p, link) != p.due_ms;
+			bad |= !link && eg_hprobe_wake(&p, link) != INT64_MAX;
+		}
+		CHECK(!bad, "probe walk %d (interval %lld, timeout %lld, misses %u) keeps the rules", walk,
+		      (long long)c.interval_ms, (long long)c.timeout_ms, c.misses);
+	}
+	CHECK(steps > 1000000, "%lu probe steps walked", steps);
+}
+
 void test_heal(void)
 {
+	probe_scenarios();
+	probe_walks();
 	ladder();
 	skipped_stages();
 	runs_and_reboot();

@@ -510,7 +510,7 @@ static void probes(void)
 	fd = local_tcp(true, &port);
 	CHECK(fd >= 0, "probe: a listening socket on 127.0.0.1");
 	snprintf(target, sizeof target, "127.0.0.1:%u", port);
-	r = eg_probe_start(target, &p, why, sizeof why);
+	r = eg_probe_start(target, NULL, &p, why, sizeof why);
 	if (r == -ENETUNREACH) {
 		/* a fresh network namespace: lo is down, nothing can be probed */
 		CHECK(1, "probe: on 127.0.0.1 # SKIP lo is down here: %s", why);
@@ -532,7 +532,7 @@ static void probes(void)
 	fd = local_tcp(false, &port);
 	CHECK(fd >= 0, "probe: a bound, not listening socket on 127.0.0.1");
 	snprintf(target, sizeof target, "127.0.0.1:%u", port);
-	r = eg_probe_start(target, &p, why, sizeof why);
+	r = eg_probe_start(target, NULL, &p, why, sizeof why);
 	CHECK(r >= 0, "probe: TCP to a closed port started (%s)", r < 0 ? why : "");
 	if (r >= 0) {
 		reachable = -1;
@@ -545,7 +545,7 @@ static void probes(void)
 		close(fd);
 
 	/* ICMP echo to 127.0.0.1: a ping socket, or a raw one as root */
-	r = eg_probe_start("127.0.0.1", &p, why, sizeof why);
+	r = eg_probe_start("127.0.0.1", NULL, &p, why, sizeof why);
 	if (r == -EPERM || r == -EACCES) {
 		CHECK(strstr(why, "unable to open an ICMP socket") != NULL,
 		      "probe: no ICMP socket here (no CAP_NET_RAW), said: %s", why);
@@ -560,12 +560,38 @@ static void probes(void)
 		}
 	}
 
+	/* the health probe's: out through one interface */
+	fd = local_tcp(true, &port);
+	snprintf(target, sizeof target, "127.0.0.1:%u", port);
+	r = eg_probe_start(target, "lo", &p, why, sizeof why);
+	if (r == -EPERM) {
+		CHECK(strstr(why, "bind to the interface") != NULL,
+		      "probe: no SO_BINDTODEVICE here (no CAP_NET_RAW), said: %s", why);
+	} else {
+		CHECK(r >= 0, "probe: TCP through lo started (%s)", r < 0 ? why : "");
+		if (r >= 0) {
+			reachable = -1;
+			r = settle(&p, &reachable, why, sizeof why);
+			CHECK(r == 1 && reachable == 1, "probe: through lo, answered: %s", why);
+			close(p.fd);
+		}
+		r = eg_probe_start(target, "eg-nosuch0", &p, why, sizeof why);
+		CHECK(r == -ENODEV && p.fd == -1, "probe: through an interface that does not exist: "
+		      "-ENODEV (%d)", r);
+		CHECK(strstr(why, "bind to the interface the probe must use, for 127.0.0.1:") != NULL,
+		      "probe: ... and why: %s", why);
+		r = eg_probe_start("127.0.0.1", "eg-nosuch0", &p, why, sizeof why);
+		CHECK(r < 0 && p.fd == -1, "probe: ICMP through it neither (%s)", why);
+	}
+	if (fd >= 0)
+		close(fd);
+
 	/* nothing is sent for a target refused */
-	r = eg_probe_start("gateway.lan", &p, why, sizeof why);
+	r = eg_probe_start("gateway.lan", NULL, &p, why, sizeof why);
 	CHECK(r == -EINVAL && p.fd == -1, "probe: a host name is refused");
 	CHECK(strstr(why, "unable to probe \"gateway.lan\": ") != NULL && strstr(why, "no DNS"),
 	      "probe: ... and why: %s", why);
-	r = eg_probe_start("1.2.3.4:0", &p, why, sizeof why);
+	r = eg_probe_start("1.2.3.4:0", NULL, &p, why, sizeof why);
 	CHECK(r == -EINVAL && strstr(why, "port"), "probe: port 0 is refused: %s", why);
 }
 
