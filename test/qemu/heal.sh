@@ -2,7 +2,7 @@
 # shellcheck shell=bash
 #
 # heal.sh - the emulated network of the network self-heal scenarios
-# (issue 7, M40-M46).  Sourced after lib.sh, never executed.
+# (issue 7, M40-M47).  Sourced after lib.sh, never executed.
 #
 # The watched uplink is eth0, QEMU's netdev n0 (EG_NET=1: user networking,
 # restrict=on, the ssh forward).  eg_set_link takes its carrier away and

@@ -127,7 +127,7 @@ eg_now t1
 echo "# matrix: $total scenarios in $(eg_cs $((t1 - t0))) s, $jobs in parallel"
 # The whole matrix is meant to fit in 25 minutes on 2 cores (CI allows it
 # 45): about 17 minutes up to the fetch scenarios (M30-M36), 3 more for
-# the self-heal's (M40-M46, M46 two VMs at once); GRUB's scenarios boot
+# the self-heal's (M40-M47, M46 two VMs at once); GRUB's scenarios boot
 # through the BIOS and take 1-3.5 minutes each.
 if [ $((t1 - t0)) -gt 150000 ]; then
 	echo "# warning: over the 1500 s budget of the whole matrix"
