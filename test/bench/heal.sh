@@ -10,7 +10,8 @@
 #               changed, run by busybox crond as the seed's own boot hook
 #               sets it up: "*/10 * * * *".  The repository does not carry
 #               the operator's code: test/bench/seed-extract.sh takes the
-#               script from the issue's seed document at each run,
+#               script and the hook, no line changed either, from the
+#               issue's seed document at each run,
 #               ../shared/seeds/000_477ab74d62f03d8a.txt beside the
 #               checkout, or EG_SEED_SELFHEAL=PATH; without it the bench
 #               stops before any boot
@@ -114,18 +115,21 @@ eg_standalone "$out" || exit 1
 bench_t0=0 bench_t1=0
 eg_now bench_t0
 
-# ---- the payload disk: heal-guest.sh as "run", and the seed's script ----
+# ---- the payload disk: heal-guest.sh as "run", the seed's script and hook ----
 payload=$out/payload
 mkdir -p "$payload"
 cp "$EG_TOP/test/bench/heal-guest.sh" "$payload/run"
-# The script exactly as the seed gives it, without a header of ours: the
-# guest installs it as /etc/kvmd/user/net-selfheal.sh.
+# The script and its boot hook exactly as the seed gives them, without a
+# header of ours: the guest installs them as /etc/kvmd/user/net-selfheal.sh
+# and /etc/kvmd/user/scripts/S20-net-selfheal-cron.sh.
 seed_doc=${EG_SEED_SELFHEAL:-${EG_TOP%/*}/shared/seeds/000_477ab74d62f03d8a.txt}
-if ! why=$("$EG_TOP/test/bench/seed-extract.sh" "$seed_doc" "$payload/seed-net-selfheal.sh" 2>&1); then
-	echo "network self-heal: ${why#seed-extract: } (set EG_SEED_SELFHEAL to the issue-7 seed document, 000_477ab74d62f03d8a.txt)" >&2
-	exit 1
-fi
-chmod 0755 "$payload/run" "$payload/seed-net-selfheal.sh"
+for target in /etc/kvmd/user/net-selfheal.sh /etc/kvmd/user/scripts/S20-net-selfheal-cron.sh; do
+	if ! why=$("$EG_TOP/test/bench/seed-extract.sh" "$seed_doc" "$payload/seed-${target##*/}" "$target" 2>&1); then
+		echo "network self-heal: ${why#seed-extract: } (set EG_SEED_SELFHEAL to the issue-7 seed document, 000_477ab74d62f03d8a.txt)" >&2
+		exit 1
+	fi
+done
+chmod 0755 "$payload/run" "$payload/seed-net-selfheal.sh" "$payload/seed-S20-net-selfheal-cron.sh"
 truncate -s 4M "$out/payload.img"
 mkfs.ext4 -q -F -L egpayload -d "$payload" "$out/payload.img"
 EG_EXTRA_DRIVE=$out/payload.img
