@@ -609,6 +609,47 @@ static void link_set(struct eg_healer *w, bool up)
 		       up ? "up" : "down", why);
 }
 
+/* The bounce: the routes through the link that the kernel drops with it
+ * and would not put back (the default route above all) are kept before
+ * the link goes down and put back once it is up, as they were; a route
+ * there already (a network manager was quicker) is left alone. */
+static void routes_keep(struct eg_healer *w)
+{
+	char why[EG_MSG_MAX];
+
+	w->routes.n = 0;
+	if (w->link.index <= 0)
+		return;
+	if (eg_uplink_routes_save(w->link.index, &w->routes, why, sizeof why) != 0)
+		eg_log(EG_WARN, "heal: %s: %s; the bounce may leave routes out (stage 2 puts them "
+		       "back)", w->c->iface, why);
+	else if (w->routes.more)
+		eg_log(EG_WARN, "heal: %s: more than %d routes through it: only %d are put back "
+		       "after the bounce", w->c->iface, EG_ROUTES_MAX, EG_ROUTES_MAX);
+}
+
+static void routes_put_back(struct eg_healer *w)
+{
+	char why[EG_MSG_MAX], list[EG_MSG_MAX] = "", one[96];
+	int back, err;
+	size_t used = 0;
+
+	if (w->routes.n == 0)
+		return;
+	err = eg_uplink_routes_restore(&w->routes, &back, why, sizeof why);
+	for (int i = 0; i < w->routes.n && used + 1 < sizeof list; i++) {
+		eg_route_format(&w->routes, i, one, sizeof one);
+		used += (size_t)snprintf(list + used, sizeof list - used, "%s%s", i ? ", " : "", one);
+	}
+	if (err)
+		eg_log(EG_WARN, "heal: %s: %s (%d of %d routes back)", w->c->iface, why, back,
+		       w->routes.n);
+	else
+		eg_log(EG_NOTICE, "heal: %s: %d route%s back after the bounce: %s", w->c->iface, back,
+		       back == 1 ? "" : "s", list);
+	w->routes.n = 0;
+}
+
 static bool perform(struct eg_healer *w, const struct eg_haction *a, int64_t now)
 {
 	const char *ifn = w->c->iface;
@@ -621,10 +662,12 @@ static bool perform(struct eg_healer *w, const struct eg_haction *a, int64_t now
 		stop_command(w);
 		eg_log(EG_WARN, "heal: %s stage 1/3: bounce (down %ds, up), run %lu (max_fails %lu)", ifn,
 		       EG_HEAL_BOUNCE_MS / 1000, (unsigned long)a->run, (unsigned long)w->c->max_fails);
+		routes_keep(w);
 		link_set(w, false);
 		break;
 	case EG_HA_LINK_UP:
 		link_set(w, true);
+		routes_put_back(w);
 		break;
 	case EG_HA_REAPPLY:
 	case EG_HA_RESTART: {

@@ -44,6 +44,7 @@ struct eg_healer {
 	bool seen;                       /* the uplink existed at some time since the start */
 	int mon_fd;
 	pid_t cmd_pid;                   /* the stage's command, while it runs */
+	struct eg_routes routes;         /* kept through the bounce, put back after it */
 	int64_t cooldown_until_ms, cooldown_saved_ms;
 	int64_t inhibit_until_ms, inhibit_saved_ms;
 	struct eg_round veto;            /* the ping veto's round, while the guards run */

@@ -369,6 +369,82 @@ int eg_nl_route_default(int fd, int index, uint32_t gateway, struct eg_nl_answer
 	return nl_call(fd, &q, a);
 }
 
+int eg_nl_route_read(const void *data, size_t len, int index, struct eg_route *r)
+{
+	const char *p = data;
+	struct rtmsg m;
+	uint32_t table, oif = 0;
+	size_t off;
+
+	if (len < sizeof m)
+		return -1;
+	memcpy(&m, p, sizeof m);
+	memset(r, 0, sizeof *r);
+	table = m.rtm_table;
+	for (off = NLMSG_ALIGN(sizeof m); off + sizeof(struct rtattr) <= len;) {
+		struct rtattr a;
+		size_t alen;
+		uint32_t v;
+
+		memcpy(&a, p + off, sizeof a);
+		if (a.rta_len < sizeof a || a.rta_len > len - off)
+			return -1;
+		alen = a.rta_len - RTA_LENGTH(0);
+		if (alen >= 4 && (a.rta_type == RTA_DST || a.rta_type == RTA_GATEWAY ||
+				  a.rta_type == RTA_PREFSRC)) {
+			const unsigned char *b = (const unsigned char *)p + off + RTA_LENGTH(0);
+
+			v = (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
+			if (a.rta_type == RTA_DST)
+				r->dst = v;
+			else if (a.rta_type == RTA_GATEWAY)
+				r->gateway = v, r->has_gateway = true;
+			else
+				r->prefsrc = v, r->has_prefsrc = true;
+		} else if (alen >= 4 && (a.rta_type == RTA_OIF || a.rta_type == RTA_PRIORITY ||
+					 a.rta_type == RTA_TABLE)) {
+			memcpy(&v, p + off + RTA_LENGTH(0), sizeof v);
+			if (a.rta_type == RTA_OIF)
+				oif = v;
+			else if (a.rta_type == RTA_PRIORITY)
+				r->priority = v, r->has_priority = true;
+			else
+				table = v;
+		}
+		off += RTA_ALIGN(a.rta_len);
+	}
+	if (m.rtm_family != AF_INET || m.rtm_dst_len > 32 || table != RT_TABLE_MAIN ||
+	    m.rtm_type != RTN_UNICAST || m.rtm_protocol == RTPROT_KERNEL || index <= 0 ||
+	    oif != (uint32_t)index)
+		return 0;
+	r->dst_len = m.rtm_dst_len;
+	r->tos = m.rtm_tos;
+	r->protocol = m.rtm_protocol;
+	r->scope = m.rtm_scope;
+	return 1;
+}
+
+int eg_nl_route_add(int fd, int index, const struct eg_route *r, struct eg_nl_answer *a)
+{
+	struct nlreq q;
+
+	req_init(&q, RTM_NEWROUTE, NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL, sizeof q.m.route);
+	q.m.route.rtm_family = AF_INET;
+	q.m.route.rtm_table = RT_TABLE_MAIN;
+	q.m.route.rtm_dst_len = r->dst_len;
+	q.m.route.rtm_tos = r->tos;
+	q.m.route.rtm_protocol = r->protocol;
+	q.m.route.rtm_scope = r->scope;
+	q.m.route.rtm_type = RTN_UNICAST;
+	if ((r->dst_len && !put_ip4(&q, RTA_DST, r->dst)) ||
+	    (r->has_gateway && !put_ip4(&q, RTA_GATEWAY, r->gateway)) ||
+	    (r->has_prefsrc && !put_ip4(&q, RTA_PREFSRC, r->prefsrc)) ||
+	    (r->has_priority && !put_u32(&q, RTA_PRIORITY, r->priority)) ||
+	    !put_u32(&q, RTA_OIF, (uint32_t)index))
+		return -EMSGSIZE;
+	return nl_call(fd, &q, a);
+}
+
 /* Throw away queued notifications: they only say "look again". */
 static int drain(int fd)
 {

@@ -88,4 +88,23 @@ int eg_nl_set_up(int fd, const char *name, int index, bool up, struct eg_nl_answ
  * request socket.  0, or -errno with the kernel's words in a->ext. */
 int eg_nl_route_default(int fd, int index, uint32_t gateway, struct eg_nl_answer *a);
 
+/* An IPv4 route of the main table through one interface, as the kernel
+ * dumps it: what `ip route add` needs to put it back.  Host byte order. */
+struct eg_route {
+	uint32_t dst, gateway, prefsrc, priority;
+	unsigned char dst_len, tos, protocol, scope;
+	bool has_gateway, has_prefsrc, has_priority;
+};
+/* One RTM_NEWROUTE message's payload, data[0..len) (pure; may be
+ * unaligned): 1 with *r when it is a unicast IPv4 route of the main table
+ * whose one way out is interface index (RTA_OIF; multipath routes are
+ * not kept) and which the kernel would not put back by itself (its own
+ * prefix routes, protocol kernel, come back with the link); 0 for any
+ * other route; -1 when malformed.  Never reads outside data[0..len). */
+int eg_nl_route_read(const void *data, size_t len, int index, struct eg_route *r);
+/* `ip route add` r through interface index (NLM_F_EXCL: a route that is
+ * there already is left alone and answers -EEXIST), on a request socket.
+ * 0, or -errno with the kernel's words in a->ext. */
+int eg_nl_route_add(int fd, int index, const struct eg_route *r, struct eg_nl_answer *a);
+
 #endif

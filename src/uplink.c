@@ -375,6 +375,138 @@ int eg_uplink_set_up(const char *ifname, bool up, char *why, size_t whylen)
 	return err;
 }
 
+/* ---- the routes a bounce drops ---- */
+
+struct keep {
+	struct eg_routes *rs;
+	bool bad;
+};
+
+static int on_route(const struct eg_nl_msg *m, void *ctx)
+{
+	struct keep *k = ctx;
+	struct eg_route r;
+	int got;
+
+	if (m->type != RTM_NEWROUTE)
+		return 0;
+	got = eg_nl_route_read(m->data, m->len, k->rs->index, &r);
+	if (got < 0)
+		k->bad = true;
+	else if (got > 0 && k->rs->n < EG_ROUTES_MAX)
+		k->rs->r[k->rs->n++] = r;
+	else if (got > 0)
+		k->rs->more = true;
+	return 0;
+}
+
+int eg_uplink_routes_save(int index, struct eg_routes *rs, char *why, size_t whylen)
+{
+	struct {
+		struct nlmsghdr h;
+		struct rtmsg m;
+	} q;
+	int64_t deadline = eg_now_ms() + EG_NL_REPLY_MS;
+	struct keep k = {rs, false};
+	int fd = eg_nl_open(0), err = 0;
+
+	memset(rs, 0, sizeof *rs);
+	rs->index = index;
+	if (fd < 0) {
+		eg_fmt(why, whylen, "unable to ask the kernel for the routes: %s", strerror(-fd));
+		return fd;
+	}
+	for (int tries = 0; tries < EG_UPLINK_DUMP_TRIES; tries++) {
+		bool intr = false;
+		uint32_t seq;
+
+		rs->n = 0;
+		rs->more = false;
+		k.bad = false;
+		memset(&q, 0, sizeof q);
+		q.h.nlmsg_len = (uint32_t)NLMSG_LENGTH(sizeof q.m);
+		q.h.nlmsg_type = RTM_GETROUTE;
+		q.h.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+		q.m.rtm_family = AF_INET;
+		err = eg_nl_send(fd, &q, &seq);
+		if (err == 0)
+			err = answer(fd, seq, deadline, &intr, on_route, &k);
+		if (err == 0 && k.bad)
+			err = -EBADMSG;
+		if (err || !intr)
+			break;
+		err = -EAGAIN;
+	}
+	close(fd);
+	if (err) {
+		rs->n = 0;
+		eg_fmt(why, whylen, "unable to ask the kernel for the routes: %s",
+		       err == -EAGAIN ? "they kept changing" : strerror(-err));
+	}
+	return err;
+}
+
+int eg_uplink_routes_restore(const struct eg_routes *rs, int *back, char *why, size_t whylen)
+{
+	struct eg_nl_answer a;
+	int fd, first = 0;
+
+	*back = 0;
+	if (rs->n == 0)
+		return 0;
+	fd = eg_nl_open(0);
+	if (fd < 0) {
+		eg_fmt(why, whylen, "unable to put the routes back: %s", strerror(-fd));
+		return fd;
+	}
+	/* the routes without a gateway first: a gateway may be reached by one */
+	for (int pass = 0; pass < 2; pass++)
+		for (int i = 0; i < rs->n; i++) {
+			char shown[96];
+			int err;
+
+			if (rs->r[i].has_gateway != (pass == 1))
+				continue;
+			err = eg_nl_route_add(fd, rs->index, &rs->r[i], &a);
+			if (err == 0 || err == -EEXIST) {
+				(*back)++;
+				continue;
+			}
+			if (first)
+				continue;
+			first = err;
+			eg_route_format(rs, i, shown, sizeof shown);
+			eg_fmt(why, whylen, "unable to put back the route %s: %s%s%s%s", shown,
+			       strerror(-err), a.ext[0] ? " (" : "", a.ext, a.ext[0] ? ")" : "");
+		}
+	close(fd);
+	return first;
+}
+
+static void ip4_format(uint32_t a, char *buf, size_t size)
+{
+	snprintf(buf, size, "%u.%u.%u.%u", a >> 24, a >> 16 & 255, a >> 8 & 255, a & 255);
+}
+
+void eg_route_format(const struct eg_routes *rs, int i, char *buf, size_t size)
+{
+	const struct eg_route *r = &rs->r[i];
+	char dst[20], gw[16] = "", metric[24] = "";
+
+	if (r->dst_len == 0)
+		snprintf(dst, sizeof dst, "default");
+	else {
+		ip4_format(r->dst, dst, sizeof dst);
+		snprintf(dst + strlen(dst), sizeof dst - strlen(dst), "/%u", r->dst_len);
+	}
+	if (r->has_gateway)
+		ip4_format(r->gateway, gw, sizeof gw);
+	if (r->has_priority)
+		snprintf(metric, sizeof metric, " metric %lu", (unsigned long)r->priority);
+	snprintf(buf, size, "%s%s%s%s%s", dst, gw[0] ? " via " : "", gw, metric,
+		 !gw[0] && r->scope == RT_SCOPE_LINK ? " scope link" : "");
+}
+
 /* ---- probes ---- */
 
 /* netinet/ip_icmp.h is glibc's, not klibc's: the echo's layout (RFC 792) */

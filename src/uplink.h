@@ -12,6 +12,7 @@
 #define EG_UPLINK_H
 
 #include "eg.h"
+#include "netlink.h"
 
 /* ---- the uplink's health ---- */
 
@@ -88,6 +89,33 @@ const char *eg_link_trouble(const struct eg_link_health *h, bool check_v4);
  * awaited at most EG_NL_REPLY_MS.  0, or -errno with why (-ENODEV: no
  * such interface). */
 int eg_uplink_set_up(const char *ifname, bool up, char *why, size_t whylen);
+
+/* ---- the routes a bounce drops ---- */
+
+/* Setting a link down makes the kernel drop every route through it; up
+ * again, it puts back only its own prefix routes.  The bounce keeps the
+ * others (the default route above all) and puts them back. */
+#define EG_ROUTES_MAX 16 /* routes kept through one interface, at most */
+
+struct eg_routes {
+	int index; /* the interface they go through; 0: none kept */
+	int n;
+	struct eg_route r[EG_ROUTES_MAX];
+	bool more; /* there were more than EG_ROUTES_MAX: those are not kept */
+};
+
+/* Keep the main table's IPv4 routes through interface index that the
+ * kernel would not put back (a dump, within EG_NL_REPLY_MS; an
+ * interrupted dump is asked again).  0, or -errno with why (rs->n 0). */
+int eg_uplink_routes_save(int index, struct eg_routes *rs, char *why, size_t whylen);
+/* Put them back through rs->index: gateway routes after the others, so a
+ * gateway reached by a kept route is there first.  *back says how many are
+ * there afterwards (put back, or there already: left alone).  0, or the
+ * first failure's -errno with why (the others are still tried). */
+int eg_uplink_routes_restore(const struct eg_routes *rs, int *back, char *why, size_t whylen);
+/* "default via 10.0.2.2", "10.1.0.0/16 via 10.0.2.1 metric 5",
+ * "192.168.7.0/24 scope link": route i of rs, as ip(8) shows it. */
+void eg_route_format(const struct eg_routes *rs, int i, char *buf, size_t size);
 
 /* ---- reachability probes ---- */
 

@@ -73,7 +73,10 @@ carrier() {
 	assert_output --partial "the self-heal is off"
 }
 
-@test "heal: carrier lost is seen at once; the bounce heals it" {
+@test "heal: carrier lost is seen at once; the bounce heals it and puts back the routes it dropped" {
+	ip -n "$NS" route add default via 10.9.0.2 dev eg0
+	ip -n "$NS" route add 10.10.0.0/16 via 10.9.0.3 dev eg0 metric 7
+	ip -n "$NS" route add 10.11.0.0/24 dev eg0 scope link
 	start_daemon
 	await 'heal: watching eg0: healthy' 5
 	carrier down
@@ -84,6 +87,14 @@ carrier() {
 	carrier up
 	run await 'heal: eg0 healthy again after stage 1 \(bounce\) in [3-5]\.[0-9]{3}s' 6
 	assert_success
+	# the kernel dropped them with the link and put back only its own
+	run grep -c 'heal: eg0: 3 routes back after the bounce: default via 10\.9\.0\.2, 10\.10\.0\.0/16 via 10\.9\.0\.3 metric 7, 10\.11\.0\.0/24 scope link$' "$EARLYGUARD_KMSG"
+	assert_output 1
+	run ip -n "$NS" -4 route show
+	assert_line --regexp '^default via 10\.9\.0\.2 dev eg0 '
+	assert_line --regexp '^10\.10\.0\.0/16 via 10\.9\.0\.3 dev eg0 metric 7'
+	assert_line --regexp '^10\.11\.0\.0/24 dev eg0 scope link'
+	assert_line --regexp '^10\.9\.0\.0/24 dev eg0 proto kernel scope link src 10\.9\.0\.1'
 	run eg status
 	assert_line --regexp '^heal: eg0 healthy, stage 0, failed runs 0 \(max_fails 2\), health probe off$'
 	run grep -c 'stage 2/3' "$EARLYGUARD_KMSG"

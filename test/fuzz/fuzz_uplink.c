@@ -2,7 +2,9 @@
 /* libFuzzer: the uplink's health read from any datagram (eg_uplink_scan)
  * stays consistent and never reads outside it; the probe target parser
  * accepts only the one spelling of an address and port it would print;
- * the echo reply check never reads past the packet. */
+ * the echo reply check never reads past the packet; a route dump's
+ * message is kept only when it is an IPv4 unicast route of the main table
+ * through the interface, and never read past. */
 #include "netcfg.h"
 #include "uplink.h"
 
@@ -51,6 +53,23 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 	scan(data, size, 3, &h);
 	memset(&h, 0, sizeof h);
 	scan(data, size, 0, &h);
+
+	/* as a route of a dump: kept only as the rules say */
+	{
+		struct eg_route r;
+		struct eg_routes rs = {.index = 3, .n = 1};
+		char shown[96];
+		int got = eg_nl_route_read(data, size, 3, &r);
+
+		if (got < -1 || got > 1 || (got == 1 && (r.dst_len > 32 || r.protocol == 2)))
+			abort();
+		if (got == 1) {
+			rs.r[0] = r;
+			eg_route_format(&rs, 0, shown, sizeof shown);
+		}
+		if (eg_nl_route_read(data, size, 0, &r) == 1)
+			abort();
+	}
 
 	/* as a packet a probe socket read */
 	for (int ip_hdr = 0; ip_hdr < 2; ip_hdr++)

@@ -18,6 +18,9 @@
 #   "unhealthy" to "stage 1/3: bounce" 0..1 s (heal_grace=0)
 #   "stage 1/3: bounce" to "healthy again after stage 1 (bounce)"
 #   3..6 s (the link is held down 3 s, then the carrier comes back)
+#   "1 route back after the bounce: 10.10.0.0/16 via 10.0.2.2" (a route
+#   the test adds over ssh before; the kernel drops it with the link), and
+#   the guest's table has it again
 #   no "stage 2/3", no "orderly reboot"; ssh works before and after, and
 #   `earlyguard status` says "heal: eth0 healthy"
 
@@ -34,6 +37,9 @@ m40() {
 	eg_expect "earlyguard: heal: watching eth0: healthy" 60 || return 1
 	eg_expect EG-SSH-READY 30 || return 1
 	eg_ssh_wait root 20 || return 1
+	# a route of the operator's through eth0, which the kernel drops with
+	# the link: the bounce keeps it and puts it back
+	eg_ssh_expect 0 root ip route add 10.10.0.0/16 via 10.0.2.2 dev eth0
 	eg_set_link n0 down || return 1
 	eg_expect "earlyguard: heal: eth0 unhealthy: no carrier" 10 || return 1
 	eg_check_host "set_link down to detected" "$EG_LINK_AT" "$EG_SEEN_AT" 0 1
@@ -44,7 +50,13 @@ m40() {
 		"earlyguard: heal: eth0 stage 1/3: bounce" 0 1
 	eg_check_guest "bounce to healthy" "earlyguard: heal: eth0 stage 1/3: bounce" \
 		"earlyguard: heal: eth0 healthy again after stage 1 (bounce)" 3 6
+	eg_expect "earlyguard: heal: eth0: 1 route back after the bounce: 10.10.0.0/16 via 10.0.2.2" 1 || return 1
 	eg_ssh_wait root 20 || return 1
+	eg_ssh_expect 0 root ip route show 10.10.0.0/16
+	case $EG_SSH_OUT in
+	*"10.10.0.0/16 via 10.0.2.2 dev eth0"*) ;;
+	*) eg_fail "the route is not back after the bounce: '${EG_SSH_OUT:0:200}'" ;;
+	esac
 	eg_ssh_expect 0 root earlyguard status
 	eg_ssh_line heal "eth0 healthy, stage 0, failed runs 0"
 	eg_absent "earlyguard: heal: eth0 stage 2/3"

@@ -11,8 +11,10 @@
 #include <ftw.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
+#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -771,8 +773,108 @@ static void usb_guard(void)
 	CHECK(access(root, F_OK) != 0, "usb: fixtures removed");
 }
 
+/* ---- the routes a bounce drops (eg_nl_route_read, pure) ---- */
+
+/* An rtmsg and attributes: type, then 4 bytes (an address, network byte
+ * order, for DST/GATEWAY/PREFSRC; a host-order u32 otherwise), 0 ends. */
+static size_t route_msg(char *buf, unsigned char family, unsigned char dst_len, unsigned char table,
+			unsigned char protocol, unsigned char scope, unsigned char type, ...)
+{
+	struct rtmsg m = {.rtm_family = family, .rtm_dst_len = dst_len, .rtm_table = table,
+			  .rtm_protocol = protocol, .rtm_scope = scope, .rtm_type = type};
+	size_t off = NLMSG_ALIGN(sizeof m);
+	va_list ap;
+	int at;
+
+	memcpy(buf, &m, sizeof m);
+	va_start(ap, type);
+	while ((at = va_arg(ap, int)) != 0) {
+		uint32_t v = va_arg(ap, uint32_t);
+		struct rtattr a = {(unsigned short)RTA_LENGTH(4), (unsigned short)at};
+
+		if (at == RTA_DST || at == RTA_GATEWAY || at == RTA_PREFSRC)
+			v = htonl(v);
+		memcpy(buf + off, &a, sizeof a);
+		memcpy(buf + off + RTA_LENGTH(0), &v, 4);
+		off += RTA_SPACE(4);
+	}
+	va_end(ap);
+	return off;
+}
+
+#define IP(a, b, c, d) ((uint32_t)(a) << 24 | (uint32_t)(b) << 16 | (uint32_t)(c) << 8 | (d))
+
+static void routes(void)
+{
+	char buf[256], shown[96];
+	struct eg_routes rs = {.index = 4, .n = 1};
+	struct eg_route *r = &rs.r[0];
+	size_t n;
+
+	n = route_msg(buf, AF_INET, 0, RT_TABLE_MAIN, RTPROT_BOOT, RT_SCOPE_UNIVERSE, RTN_UNICAST,
+		      RTA_GATEWAY, IP(10, 0, 2, 2), RTA_OIF, 4, 0);
+	CHECK_INT(eg_nl_route_read(buf, n, 4, r), 1, "route: the default route through 4 is kept");
+	eg_route_format(&rs, 0, shown, sizeof shown);
+	CHECK_STR(shown, "default via 10.0.2.2", "route: ... shown as ip(8) does");
+	CHECK_INT(eg_nl_route_read(buf, n, 5, r), 0, "route: not through 5");
+	CHECK_INT(eg_nl_route_read(buf, n, 0, r), 0, "route: not without an interface");
+	n = route_msg(buf, AF_INET, 16, RT_TABLE_MAIN, RTPROT_STATIC, RT_SCOPE_UNIVERSE, RTN_UNICAST,
+		      RTA_DST, IP(10, 10, 0, 0), RTA_GATEWAY, IP(10, 9, 0, 3), RTA_PRIORITY, 7,
+		      RTA_PREFSRC, IP(10, 9, 0, 1), RTA_OIF, 4, 0);
+	CHECK_INT(eg_nl_route_read(buf, n, 4, r), 1, "route: a static route with metric and source");
+	CHECK(r->dst == IP(10, 10, 0, 0) && r->dst_len == 16 && r->has_gateway &&
+	      r->gateway == IP(10, 9, 0, 3) && r->has_priority && r->priority == 7 &&
+	      r->has_prefsrc && r->prefsrc == IP(10, 9, 0, 1) && r->protocol == RTPROT_STATIC,
+	      "route: ... every field read");
+	eg_route_format(&rs, 0, shown, sizeof shown);
+	CHECK_STR(shown, "10.10.0.0/16 via 10.9.0.3 metric 7", "route: ... shown");
+	n = route_msg(buf, AF_INET, 24, RT_TABLE_MAIN, RTPROT_BOOT, RT_SCOPE_LINK, RTN_UNICAST,
+		      RTA_DST, IP(10, 11, 0, 0), RTA_OIF, 4, 0);
+	CHECK_INT(eg_nl_route_read(buf, n, 4, r), 1, "route: an on-link route kept");
+	eg_route_format(&rs, 0, shown, sizeof shown);
+	CHECK_STR(shown, "10.11.0.0/24 scope link", "route: ... shown");
+	n = route_msg(buf, AF_INET, 24, RT_TABLE_MAIN, RTPROT_KERNEL, RT_SCOPE_LINK, RTN_UNICAST,
+		      RTA_DST, IP(10, 9, 0, 0), RTA_PREFSRC, IP(10, 9, 0, 1), RTA_OIF, 4, 0);
+	CHECK_INT(eg_nl_route_read(buf, n, 4, r), 0, "route: the kernel's prefix route is its own");
+	n = route_msg(buf, AF_INET, 32, RT_TABLE_LOCAL, RTPROT_KERNEL, RT_SCOPE_HOST, RTN_LOCAL,
+		      RTA_DST, IP(10, 9, 0, 1), RTA_OIF, 4, 0);
+	CHECK_INT(eg_nl_route_read(buf, n, 4, r), 0, "route: the local table's is not kept");
+	n = route_msg(buf, AF_INET, 0, RT_TABLE_UNSPEC, RTPROT_BOOT, RT_SCOPE_UNIVERSE, RTN_UNICAST,
+		      RTA_TABLE, 100, RTA_GATEWAY, IP(10, 0, 2, 2), RTA_OIF, 4, 0);
+	CHECK_INT(eg_nl_route_read(buf, n, 4, r), 0, "route: table 100 (RTA_TABLE) is not kept");
+	n = route_msg(buf, AF_INET, 0, RT_TABLE_UNSPEC, RTPROT_BOOT, RT_SCOPE_UNIVERSE, RTN_UNICAST,
+		      RTA_TABLE, RT_TABLE_MAIN, RTA_GATEWAY, IP(10, 0, 2, 2), RTA_OIF, 4, 0);
+	CHECK_INT(eg_nl_route_read(buf, n, 4, r), 1, "route: the main table by RTA_TABLE is kept");
+	n = route_msg(buf, AF_INET, 0, RT_TABLE_MAIN, RTPROT_BOOT, RT_SCOPE_UNIVERSE, RTN_UNREACHABLE,
+		      0);
+	CHECK_INT(eg_nl_route_read(buf, n, 4, r), 0, "route: unreachable is not kept");
+	n = route_msg(buf, AF_INET, 0, RT_TABLE_MAIN, RTPROT_BOOT, RT_SCOPE_UNIVERSE, RTN_UNICAST,
+		      RTA_GATEWAY, IP(10, 0, 2, 2), 0);
+	CHECK_INT(eg_nl_route_read(buf, n, 4, r), 0, "route: without RTA_OIF (multipath) not kept");
+	n = route_msg(buf, AF_INET6, 0, RT_TABLE_MAIN, RTPROT_BOOT, RT_SCOPE_UNIVERSE, RTN_UNICAST,
+		      RTA_OIF, 4, 0);
+	CHECK_INT(eg_nl_route_read(buf, n, 4, r), 0, "route: IPv6 is not kept");
+	n = route_msg(buf, AF_INET, 33, RT_TABLE_MAIN, RTPROT_BOOT, RT_SCOPE_UNIVERSE, RTN_UNICAST,
+		      RTA_OIF, 4, 0);
+	CHECK_INT(eg_nl_route_read(buf, n, 4, r), 0, "route: a prefix of 33 is not kept");
+	/* malformed */
+	CHECK_INT(eg_nl_route_read(buf, sizeof(struct rtmsg) - 1, 4, r), -1, "route: cut header");
+	n = route_msg(buf, AF_INET, 0, RT_TABLE_MAIN, RTPROT_BOOT, RT_SCOPE_UNIVERSE, RTN_UNICAST,
+		      RTA_OIF, 4, 0);
+	CHECK_INT(eg_nl_route_read(buf, n - 1, 4, r), -1, "route: an attribute past the end");
+	{
+		struct rtattr a = {2, RTA_OIF};
+		memcpy(buf + NLMSG_ALIGN(sizeof(struct rtmsg)), &a, sizeof a);
+		CHECK_INT(eg_nl_route_read(buf, n, 4, r), -1, "route: an attribute shorter than its header");
+	}
+	n = route_msg(buf, AF_INET, 0, RT_TABLE_MAIN, RTPROT_BOOT, RT_SCOPE_UNIVERSE, RTN_UNICAST,
+		      RTA_OIF, 4, 0);
+	CHECK_INT(eg_nl_route_read(buf, n + 2, 4, r), 1, "route: a tail shorter than a header is ignored");
+}
+
 void test_uplink(void)
 {
+	routes();
 	scan();
 	scan_malformed();
 	trouble();
