@@ -69,13 +69,15 @@ m46() {
 	eg_set_link n0 down || return 1
 
 	# the first orderly reboot, on either node
-	local first='' other='' end now
+	# (node, not n: bash's dynamic scope would hand the loop's n to
+	# eg_scenario's, the TAP line's number)
+	local first='' other='' end now node
 	eg_now now
 	end=$((now + 5000))
 	while [ -z "$first" ]; do
-		for n in 1 2; do
-			grep -aq "earlyguard: orderly reboot: network self-heal" "$EG_WORK/console$([ "$n" = 1 ] || echo ".$n").log" 2>/dev/null &&
-				{ first=$n; break; }
+		for node in 1 2; do
+			grep -aq "earlyguard: orderly reboot: network self-heal" "$EG_WORK/console$([ "$node" = 1 ] || echo ".$node").log" 2>/dev/null &&
+				{ first=$node; break; }
 		done
 		eg_now now
 		[ "$now" -lt "$end" ] || { eg_fail "neither node rebooted within 50 s"; return 1; }

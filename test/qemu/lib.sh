@@ -1027,7 +1027,7 @@ eg_standalone() {
 # build/test/qemu/ID and print one TAP line (number from EG_TAP_N),
 # followed on failure by '# ' diagnostics. Exits 0 on ok, 1 on not ok.
 eg_scenario() {
-	local id=$1 desc=$2 body=$3 n=${EG_TAP_N:-1} t0 t1 rc
+	local id=$1 desc=$2 body=$3 tap_n=${EG_TAP_N:-1} t0 t1 rc
 	EG_WORK=$EG_RESULTS/$id
 	rm -rf "$EG_WORK"
 	mkdir -p "$EG_WORK" || exit 1
@@ -1064,7 +1064,7 @@ eg_scenario() {
 	local secs
 	secs=$(eg_cs $((t1 - t0)))
 	if [ -s "$EG_WORK/failures" ]; then
-		echo "not ok $n - $id $desc ($secs s)"
+		echo "not ok $tap_n - $id $desc ($secs s)"
 		sed 's/^/# /' "$EG_WORK/failures"
 		sed 's/^/# measured: /' "$EG_WORK/measure.txt"
 		if [ -s "$EG_QEMULOG" ]; then
@@ -1081,7 +1081,7 @@ eg_scenario() {
 		fi
 		return 1
 	fi
-	echo "ok $n - $id $desc ($secs s)"
+	echo "ok $tap_n - $id $desc ($secs s)"
 	if [ "${EG_VERBOSE:-0}" = 1 ]; then
 		sed 's/^/# /' "$EG_WORK/measure.txt"
 	fi
