@@ -621,8 +621,8 @@ static void routes_keep(struct eg_healer *w)
 	if (w->link.index <= 0)
 		return;
 	if (eg_uplink_routes_save(w->link.index, &w->routes, why, sizeof why) != 0)
-		eg_log(EG_WARN, "heal: %s: %s; the bounce may leave routes out (stage 2 puts them "
-		       "back)", w->c->iface, why);
+		eg_log(EG_WARN, "heal: %s: %s; none are put back after the bounce", w->c->iface,
+		       why);
 	else if (w->routes.more)
 		eg_log(EG_WARN, "heal: %s: more than %d routes through it: only %d are put back "
 		       "after the bounce", w->c->iface, EG_ROUTES_MAX, EG_ROUTES_MAX);
