@@ -317,17 +317,22 @@ static bool is_healthy(const struct eg_healer *w)
 	return trouble(w) == NULL;
 }
 
+/* The link's own health, without the probe's. */
+static bool link_ok(const struct eg_healer *w)
+{
+	return eg_link_trouble(&w->link, w->c->check_v4) == NULL;
+}
+
 /* The health probe: send, read and time out its rounds as the logic
  * (eg_hprobe_step) says, and word its verdict. */
 static void hprobe_run(struct eg_healer *w, const struct pollfd *pf, int n, int64_t now)
 {
-	bool link_ok = eg_link_trouble(&w->link, w->c->check_v4) == NULL;
 	int result = w->health.n ? round_run(&w->health, pf, n, now, NULL) : -1;
 
 	if (!w->hprobe_on)
 		return;
 	for (int i = 0; i < 2; i++) {
-		enum eg_hpact a = eg_hprobe_step(&w->hp, now, link_ok, result);
+		enum eg_hpact a = eg_hprobe_step(&w->hp, now, link_ok(w), result);
 
 		if (a == EG_HP_CANCEL)
 			round_close(&w->health);
@@ -339,22 +344,16 @@ static void hprobe_run(struct eg_healer *w, const struct pollfd *pf, int n, int6
 			break;
 		result = 0; /* nothing could be sent: unanswered now */
 	}
-	{
-		const char *t1 = w->c->health_probe1, *t2 = w->c->health_probe2;
-		const char *or = t1[0] && t2[0] ? " or " : "";
-
-		if (w->hp.missed >= w->hp.c.misses)
-			eg_fmt(w->hprobe_trouble, sizeof w->hprobe_trouble, "health probe %s%s%s: no "
-			       "answer to %lu rounds in a row (last: %.300s)", t1, or, t2,
-			       (unsigned long)w->hp.c.misses, w->health.why);
-		else if (w->hp.missed)
-			eg_fmt(w->hprobe_trouble, sizeof w->hprobe_trouble, "health probe %s%s%s: not "
-			       "answered since the link came back (last: %.300s)", t1, or, t2,
-			       w->health.why);
-		else
-			eg_fmt(w->hprobe_trouble, sizeof w->hprobe_trouble, "health probe %s%s%s: not "
-			       "answered since the link came back", t1, or, t2);
-	}
+	if (w->hp.missed >= w->hp.c.misses)
+		eg_fmt(w->hprobe_trouble, sizeof w->hprobe_trouble, "health probe %s: no answer to "
+		       "%lu rounds in a row (last: %.300s)", w->hprobe_targets,
+		       (unsigned long)w->hp.c.misses, w->health.why);
+	else if (w->hp.missed)
+		eg_fmt(w->hprobe_trouble, sizeof w->hprobe_trouble, "health probe %s: not answered "
+		       "since the link came back (last: %.300s)", w->hprobe_targets, w->health.why);
+	else
+		eg_fmt(w->hprobe_trouble, sizeof w->hprobe_trouble, "health probe %s: not answered "
+		       "since the link came back", w->hprobe_targets);
 }
 
 static void peer_say(struct eg_healer *w, int64_t now);
@@ -386,11 +385,13 @@ void eg_heal_start(struct eg_healer *w, const struct eg_conf *c, struct eg_peerd
 		eg_log_sys(EG_ERR, "listen to rtnetlink for", c->iface, -w->mon_fd);
 	query(w);
 	w->hprobe_on = c->health_probe1[0] || c->health_probe2[0];
+	eg_fmt(w->hprobe_targets, sizeof w->hprobe_targets, "%s%s%s", c->health_probe1,
+	       c->health_probe1[0] && c->health_probe2[0] ? " or " : "", c->health_probe2);
 	eg_hprobe_init(&w->hp, &(struct eg_hprobe_conf){
 			       .interval_ms = (int64_t)c->health_probe_interval_s * 1000,
 			       .timeout_ms = (int64_t)c->health_probe_timeout_s * 1000,
 			       .misses = c->health_probe_misses,
-		       }, eg_link_trouble(&w->link, c->check_v4) == NULL, now);
+		       }, link_ok(w), now);
 	hprobe_run(w, NULL, 0, now);
 	w->healthy = is_healthy(w);
 	w->seen = w->link.exists;
@@ -419,10 +420,9 @@ void eg_heal_start(struct eg_healer *w, const struct eg_conf *c, struct eg_peerd
 
 			eg_fmt_duration(pi, sizeof pi, c->health_probe_interval_s);
 			eg_fmt_duration(pt, sizeof pt, c->health_probe_timeout_s);
-			eg_fmt(probe, sizeof probe, "; health probe %s%s%s through %s every %s (timeout "
-			       "%s, unhealthy after %lu unanswered)", c->health_probe1,
-			       c->health_probe1[0] && c->health_probe2[0] ? " or " : "",
-			       c->health_probe2, c->iface, pi, pt, (unsigned long)c->health_probe_misses);
+			eg_fmt(probe, sizeof probe, "; health probe %s through %s every %s (timeout %s, "
+			       "unhealthy after %lu unanswered)", w->hprobe_targets, c->iface, pi, pt,
+			       (unsigned long)c->health_probe_misses);
 		}
 		eg_fmt_duration(iv, sizeof iv, c->heal_interval_s);
 		eg_log(t ? EG_WARN : EG_NOTICE, "heal: watching %s: %s%s; max_fails %lu, heal_interval "
@@ -446,7 +446,7 @@ int eg_heal_fds(struct eg_healer *w, struct pollfd *pf, int64_t now, int64_t *wa
 	if (w->veto.n && w->veto.deadline_ms < at)
 		at = w->veto.deadline_ms;
 	if (w->hprobe_on) {
-		int64_t p = eg_hprobe_wake(&w->hp, eg_link_trouble(&w->link, w->c->check_v4) == NULL);
+		int64_t p = eg_hprobe_wake(&w->hp, link_ok(w));
 
 		if (p < at)
 			at = p;
@@ -637,16 +637,18 @@ static void routes_put_back(struct eg_healer *w)
 	if (w->routes.n == 0)
 		return;
 	err = eg_uplink_routes_restore(&w->routes, &back, why, sizeof why);
-	for (int i = 0; i < w->routes.n && used + 1 < sizeof list; i++) {
-		eg_route_format(&w->routes, i, one, sizeof one);
-		used += (size_t)snprintf(list + used, sizeof list - used, "%s%s", i ? ", " : "", one);
-	}
-	if (err)
+	if (err) {
 		eg_log(EG_WARN, "heal: %s: %s (%d of %d routes back)", w->c->iface, why, back,
 		       w->routes.n);
-	else
+	} else {
+		for (int i = 0; i < w->routes.n && used + 1 < sizeof list; i++) {
+			eg_route_format(&w->routes, i, one, sizeof one);
+			used += (size_t)snprintf(list + used, sizeof list - used, "%s%s", i ? ", " : "",
+						 one);
+		}
 		eg_log(EG_NOTICE, "heal: %s: %d route%s back after the bounce: %s", w->c->iface, back,
 		       back == 1 ? "" : "s", list);
+	}
 	w->routes.n = 0;
 }
 

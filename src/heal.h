@@ -51,6 +51,7 @@ struct eg_healer {
 	bool hprobe_on;                  /* health_probe1/2 set */
 	struct eg_hprobe hp;             /* the health probe's verdict (heal_logic.h) */
 	struct eg_round health;          /* its round out */
+	char hprobe_targets[2 * EG_SERVER_STR + 4]; /* "T1", "T2" or "T1 or T2", for the log */
 	char hprobe_trouble[EG_MSG_MAX]; /* what the verdict "not answering" says */
 	struct eg_hguards guards;        /* the last evaluation */
 	char guard_what[EG_MSG_MAX];     /* what the winning veto names */

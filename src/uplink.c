@@ -483,24 +483,19 @@ int eg_uplink_routes_restore(const struct eg_routes *rs, int *back, char *why, s
 	return first;
 }
 
-static void ip4_format(uint32_t a, char *buf, size_t size)
-{
-	snprintf(buf, size, "%u.%u.%u.%u", a >> 24, a >> 16 & 255, a >> 8 & 255, a & 255);
-}
-
 void eg_route_format(const struct eg_routes *rs, int i, char *buf, size_t size)
 {
 	const struct eg_route *r = &rs->r[i];
-	char dst[20], gw[16] = "", metric[24] = "";
+	char dst[EG_IP4_STR + 4], gw[EG_IP4_STR] = "", metric[24] = "";
 
 	if (r->dst_len == 0)
 		snprintf(dst, sizeof dst, "default");
 	else {
-		ip4_format(r->dst, dst, sizeof dst);
+		eg_ip4_format(r->dst, dst);
 		snprintf(dst + strlen(dst), sizeof dst - strlen(dst), "/%u", r->dst_len);
 	}
 	if (r->has_gateway)
-		ip4_format(r->gateway, gw, sizeof gw);
+		eg_ip4_format(r->gateway, gw);
 	if (r->has_priority)
 		snprintf(metric, sizeof metric, " metric %lu", (unsigned long)r->priority);
 	snprintf(buf, size, "%s%s%s%s%s", dst, gw[0] ? " via " : "", gw, metric,
