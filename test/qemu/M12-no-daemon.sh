@@ -6,6 +6,7 @@
 # switch_root, reboots at the handoff deadline. The next boot names it.
 #
 # Bounds (boot 1; HANDOFF = 15 s):
+#   (a wait the guest times: its lower bound less EG_STAMP_SLACK, lib.sh)
 #   "earlyguard: rebooting: no daemon took over within 15s" HANDOFF ..
 #   HANDOFF+2 s after "earlyguard: switch_root seen" (guest time; the
 #   deadline counts from the guard seeing switch_root)
@@ -34,7 +35,7 @@ m12() {
 	eg_expect_exit 10 || return 1
 	eg_expect_outcome reboot
 	eg_check_guest "switch_root seen to rebooting" "earlyguard: switch_root seen" \
-		"earlyguard: rebooting: " "$HANDOFF" $((HANDOFF + 2))
+		"earlyguard: rebooting: " "$(eg_wait_lo "$HANDOFF")" $((HANDOFF + 2))
 	eg_check_host "rebooting seen to QEMU exit" "$rebooting" "$EG_T_EXIT" -1 10
 	eg_absent "earlyguard: daemon:"
 

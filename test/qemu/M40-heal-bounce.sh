@@ -13,6 +13,7 @@
 # begin, so the bounce is what heals it; stage 2 never runs, no reboot.
 #
 # Bounds (guest time unless said):
+#   (a wait the guest times: its lower bound less EG_STAMP_SLACK, lib.sh)
 #   set_link n0 down answered to "heal: eth0 unhealthy: no carrier" seen
 #   0..1 s (host time)
 #   "unhealthy" to "stage 1/3: bounce" 0..1 s (heal_grace=0)
@@ -49,7 +50,7 @@ m40() {
 	eg_check_guest "detected to bounce" "earlyguard: heal: eth0 unhealthy: no carrier" \
 		"earlyguard: heal: eth0 stage 1/3: bounce" 0 1
 	eg_check_guest "bounce to healthy" "earlyguard: heal: eth0 stage 1/3: bounce" \
-		"earlyguard: heal: eth0 healthy again after stage 1 (bounce)" 3 6
+		"earlyguard: heal: eth0 healthy again after stage 1 (bounce)" "$(eg_wait_lo 3)" 6
 	eg_expect "earlyguard: heal: eth0: 1 route back after the bounce: 10.10.0.0/16 via 10.0.2.2" 1 || return 1
 	eg_ssh_wait root 20 || return 1
 	eg_ssh_expect 0 root ip route show 10.10.0.0/16

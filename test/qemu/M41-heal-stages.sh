@@ -11,6 +11,7 @@
 #   outage 2: back after "EG-TEST: restart ran 42" -> healed after stage 3
 #
 # Bounds (guest time; RECHECK = 4 s):
+#   (a wait the guest times: its lower bound less EG_STAMP_SLACK, lib.sh)
 #   each stage follows the one before it within RECHECK-0.5..RECHECK+1.5
 #   s (stage 1: the 3 s bounce then RECHECK)
 #   the command's EG-TEST line 0..2 s after its stage's line
@@ -40,7 +41,7 @@ m41() {
 	eg_set_link n0 up || return 1
 	eg_expect "earlyguard: heal: eth0 healthy again after stage 2 (re-apply)" 15 || return 1
 	eg_check_guest "outage 1: bounce to stage 2" "earlyguard: heal: eth0 stage 1/3: bounce" \
-		"earlyguard: heal: eth0 stage 2/3: re-apply: " $((3 + RECHECK)).0 $((3 + RECHECK + 1)).5
+		"earlyguard: heal: eth0 stage 2/3: re-apply: " "$(eg_wait_lo $((3 + RECHECK)))" $((3 + RECHECK + 1)).5
 	eg_check_guest "outage 1: stage 2 to its command" "earlyguard: heal: eth0 stage 2/3: re-apply: " \
 		"EG-TEST: reapply ran 42" 0 2
 	eg_absent "EG-TEST: restart ran 42"

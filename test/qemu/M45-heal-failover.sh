@@ -10,6 +10,7 @@
 # failback_after, then moves the route back and stops the backup.
 #
 # Bounds (guest time; heal_grace 0, RECHECK = 2 s, failback_after 10 s):
+#   (a wait the guest times: its lower bound less EG_STAMP_SLACK, lib.sh)
 #   "failover: eth0 failed after stage 1: eth1 carries the default route"
 #   4.5..7 s after "heal: eth0 unhealthy" (the bounce 3 s, the recheck
 #   2 s); "EG-TEST: uplink2 up 42" (the backup's up command) 0..2 s before it
@@ -69,7 +70,7 @@ m45() {
 	local back="earlyguard: failover: back on eth0 (healthy for ${FAILBACK}s)"
 	eg_expect "$wait" 15 || return 1
 	eg_expect "$back" $((FAILBACK + 10)) || return 1
-	eg_check_guest "healthy to the fail-back" "$wait" "$back" "$FAILBACK" $((FAILBACK + 3))
+	eg_check_guest "healthy to the fail-back" "$wait" "$back" "$(eg_wait_lo "$FAILBACK")" $((FAILBACK + 3))
 	local down t_back t_wait
 	t_wait=$(eg_ktime "$wait")
 	t_back=$(eg_ktime "$back")

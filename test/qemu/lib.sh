@@ -131,6 +131,20 @@ eg_sub() {
 	awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", a - b }'
 }
 
+# A wait the guest times (a stage's recheck, a deadline, a hold) measured
+# between two of its console lines can show a few milliseconds short: the
+# line it is measured from is stamped after the clock reading the wait is
+# counted from (the program reads the clock, decides, then logs), and the
+# kernel stamps lines with its local clock, not CLOCK_BOOTTIME.  CI saw
+# 6.999 s for a 7 s wait.  The waits are whole seconds, so a slack of
+# 50 ms still fails a wait cut short.
+EG_STAMP_SLACK=0.05
+
+# eg_wait_lo W: the lower bound for a guest-timed wait of W seconds.
+eg_wait_lo() {
+	eg_sub "$1" "$EG_STAMP_SLACK"
+}
+
 # eg_in_range V LO HI: succeeds when LO <= V <= HI (decimal seconds).
 eg_in_range() {
 	awk -v v="$1" -v lo="$2" -v hi="$3" 'BEGIN { exit !(v >= lo && v <= hi) }'
