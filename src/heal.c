@@ -324,7 +324,7 @@ static bool link_ok(const struct eg_healer *w)
 }
 
 /* The health probe: send, read and time out its rounds as the logic
- * (eg_hprobe_step) says, and word its verdict. */
+ * (eg_hprobe_step) says, and word a verdict of "not answering". */
 static void hprobe_run(struct eg_healer *w, const struct pollfd *pf, int n, int64_t now)
 {
 	int result = w->health.n ? round_run(&w->health, pf, n, now, NULL) : -1;
@@ -344,6 +344,10 @@ static void hprobe_run(struct eg_healer *w, const struct pollfd *pf, int n, int6
 			break;
 		result = 0; /* nothing could be sent: unanswered now */
 	}
+	/* trouble() reads the words only while the verdict is "not
+	 * answering": no need to write them on every pass of a healthy loop */
+	if (w->hp.ok)
+		return;
 	if (w->hp.missed >= w->hp.c.misses)
 		eg_fmt(w->hprobe_trouble, sizeof w->hprobe_trouble, "health probe %s: no answer to "
 		       "%lu rounds in a row (last: %.300s)", w->hprobe_targets,
